@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Both create .venv on first use; the stamp file makes later runs install nothing.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip
+# llama-cpp-python compiles from source; LLAVA is not needed and costs a minute.
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+export HF_HUB_OFFLINE ?= 1
+
+.PHONY: install run test index clean-index
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	# torch first, from the local CPU wheel; every later call is pinned to it.
+	$(PIP) install torch==2.13.0
+	$(PIP) install -c constraints.txt -e ".[all,dev]"
+	touch $(STAMP)
+
+run: install
+	$(BIN)/assistant index
+	$(BIN)/assistant search
+
+test: install
+	$(BIN)/python -m pytest
+
+clean-index:
+	rm -rf index/*/

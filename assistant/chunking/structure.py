@@ -1,0 +1,242 @@
+"""Document structure from cleaned text: title, date/year, headings, tables.
+
+Headings come in many dress codes in Chinese reports: Markdown `#`, numbering
+(一、 / （一） / 1. / （1）), enumerations (一是), bold lead sentences, and short
+title lines in plain web text. Each gets a rank; a heading closes every open
+heading of the same or a deeper rank, which yields the section path."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..textnorm import CJK
+
+SEP = " › "
+
+_MD_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
+# (pattern, rank): outer numbering styles get smaller ranks.
+_NUMBERING = [
+    (re.compile(r"^第[一二三四五六七八九十百]+[章节部分篇]"), 19),
+    (re.compile(r"^[一二三四五六七八九十]+、"), 20),
+    (re.compile(r"^[（(][一二三四五六七八九十]+[)）]"), 21),
+    (re.compile(r"^\d{1,2}[.、．](?!\d)"), 22),
+    (re.compile(r"^[（(]\d{1,2}[)）]"), 23),
+    (re.compile(r"^[一二三四五六七八九十]+是"), 24),
+]
+BOLD_RANK = 25
+TITLE_LINE_RANK = 10
+_BOLD_LEAD_RE = re.compile(r"^\*\*(.{2,40}?)\*\*")
+_TERMINAL = set("。！？!?；;：:…，,、")
+_META_RE = re.compile(
+    r"^(?:发布时间|發布時間|来源|來源|信息来源|作者|记者|記者|时间|日期)\s*[:：]|"
+    r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|^——|^[■□●]"
+)
+_CAPTION_RE = re.compile(r"^(?:表|Table)\s*\d+", re.I)
+
+_DATE_RES = [
+    re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
+]
+_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
+_CN_DATE_RE = re.compile(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月")
+_TITLE_YEAR_RE = re.compile(r"[(（]((?:19|20)\d{2})年?[)）]|((?:19|20)\d{2})年")
+
+
+@dataclass
+class Heading:
+    text: str
+    rank: int
+
+
+@dataclass
+class Block:
+    """A span of body text (a line or a lead-sentence paragraph) under a section."""
+
+    start: int
+    end: int
+    section: tuple[str, ...]
+    kind: str = "text"  # "text" or "table_row"
+    context: str = ""  # table caption + header row for "table_row"
+
+
+@dataclass
+class Structure:
+    title: str
+    date: str | None
+    year: int | None
+    blocks: list[Block] = field(default_factory=list)
+
+
+def _lines(text: str):
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, pos + len(line), line
+        pos += len(line) + 1
+
+
+def parse_date(text: str) -> str | None:
+    """First publication date stated near the top: ISO `YYYY-MM-DD` or `YYYY-MM`."""
+    head = text[:600]
+    for pattern in _DATE_RES:
+        m = pattern.search(head)
+        if m:
+            y, mo, d = m.groups()
+            return f"{y}-{int(mo):02d}-{int(d):02d}"
+    m = _CN_DATE_RE.search(head)
+    if m:
+        year = "".join(_CN_DIGITS[c] for c in m.group(1))
+        return f"{year}-{_cn_month(m.group(2)):02d}"
+    return None
+
+
+def _cn_month(s: str) -> int:
+    """一..九, 十, 十一, 十二 -> 1..12."""
+    if "十" not in s:
+        return int(_CN_DIGITS[s])
+    return 10 + (int(_CN_DIGITS[s[-1]]) if s[-1] != "十" else 0)
+
+
+def parse_year(title: str, date: str | None) -> int | None:
+    """The year a report is about: `(2024)` in its title, else its publication year."""
+    m = _TITLE_YEAR_RE.search(title)
+    if m:
+        return int(m.group(1) or m.group(2))
+    return int(date[:4]) if date else None
+
+
+def _clean_heading(text: str) -> str:
+    return text.replace("**", "").strip(" #")
+
+
+def _numbering_rank(text: str) -> int | None:
+    for pattern, rank in _NUMBERING:
+        if pattern.match(text):
+            return rank
+    return None
+
+
+def _is_open(line: str) -> bool:
+    return bool(line) and line[-1] not in _TERMINAL
+
+
+def parse_structure(text: str) -> Structure:
+    lines = [(s, e, line.strip()) for s, e, line in _lines(text)]
+    nonempty = [i for i, (_, _, line) in enumerate(lines) if line]
+    has_md = any(_MD_RE.match(lines[i][2]) for i in nonempty)
+
+    # Title: the first Markdown heading, or the leading short open lines of a plain doc.
+    title_idx: list[int] = []
+    for i in nonempty:
+        line = lines[i][2]
+        if has_md:
+            if _MD_RE.match(line):
+                title_idx = [i]
+                break
+            continue
+        if _META_RE.match(line) or len(line) > 80 or not _is_open(line):
+            break
+        if title_idx and (i != title_idx[-1] + 1):
+            break  # a blank line ends the title block
+        title_idx.append(i)
+    title = "".join(_clean_heading(lines[i][2]) for i in title_idx) or (
+        lines[nonempty[0]][2][:60] if nonempty else ""
+    )
+    date = parse_date(text)
+    structure = Structure(title=title, date=date, year=parse_year(title, date))
+
+    md_rank: dict[int, int] = {}  # '#' count -> rank, by order of first appearance
+    if has_md and title_idx:
+        md_rank[len(_MD_RE.match(lines[title_idx[0]][2]).group(1))] = 0
+    stack: list[Heading] = []
+
+    def push(text: str, rank: int) -> None:
+        while stack and stack[-1].rank >= rank:
+            stack.pop()
+        stack.append(Heading(text, rank))
+
+    def path() -> tuple[str, ...]:
+        return tuple(h.text for h in stack)
+
+    k = 0
+    while k < len(nonempty):
+        i = nonempty[k]
+        start, end, line = lines[i]
+        if i in title_idx:
+            k += 1
+            continue
+        if "\t" in line:
+            k = _table(lines, nonempty, k, structure, path())
+            continue
+        md = _MD_RE.match(line)
+        if md:
+            heading = _clean_heading(md.group(2))
+            if heading == title:
+                stack.clear()
+            else:
+                level = len(md.group(1))
+                rank = _numbering_rank(heading)
+                if rank is None:
+                    rank = md_rank.setdefault(level, len(md_rank))
+                push(heading, rank)
+            k += 1
+            continue
+        rank = _numbering_rank(line)
+        bold = _BOLD_LEAD_RE.match(line)
+        if rank is not None and len(line) <= 40 and _is_open(line):
+            push(_clean_heading(line), rank)  # a numbered heading on its own line
+            k += 1
+            continue
+        if rank is not None or bold:
+            # A paragraph led by its heading: "(一)加强统筹谋划。构建……" / "**五是…**。…"
+            lead = bold.group(1) if bold else re.split(r"[。！？!?；;]", line, maxsplit=1)[0]
+            if 2 <= len(lead) <= 50:
+                if bold:
+                    rank = _numbering_rank(lead) or BOLD_RANK
+                push(_clean_heading(lead), rank)
+        elif not has_md and _is_title_line(lines, nonempty, k):
+            if line == title:
+                stack.clear()
+            else:
+                push(line, TITLE_LINE_RANK)
+            k += 1
+            continue
+        structure.blocks.append(Block(start, end, path()))
+        k += 1
+    return structure
+
+
+def _is_title_line(lines, nonempty, k) -> bool:
+    """A short line without closing punctuation followed by a real paragraph."""
+    line = lines[nonempty[k]][2]
+    if len(line) > 30 or not _is_open(line) or _META_RE.match(line) or _CAPTION_RE.match(line):
+        return False
+    if not re.search(f"[{CJK}]", line):
+        return False
+    if k + 1 >= len(nonempty):
+        return False
+    following = lines[nonempty[k + 1]][2]
+    return len(following) >= 40 or line == following  # repeated title lines
+
+
+def _table(lines, nonempty, k, structure: Structure, section) -> int:
+    """Consume a tab-separated table starting at nonempty[k]; emit one block per
+    data row whose context repeats the caption and header row. Returns next k."""
+    i = nonempty[k]
+    caption = ""
+    if k > 0:
+        prev = lines[nonempty[k - 1]][2]
+        if _CAPTION_RE.match(prev):
+            caption = prev
+            # The caption was emitted as body text of the section; drop that block.
+            if structure.blocks and structure.blocks[-1].start == lines[nonempty[k - 1]][0]:
+                structure.blocks.pop()
+    header = lines[i][2]
+    context = f"{caption}\n{header}" if caption else header
+    k += 1
+    while k < len(nonempty) and "\t" in lines[nonempty[k]][2]:
+        start, end, row = lines[nonempty[k]]
+        if row != header:  # headers repeat after page breaks
+            structure.blocks.append(Block(start, end, section, "table_row", context))
+        k += 1
+    return k

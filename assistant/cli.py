@@ -1,0 +1,193 @@
+"""`assistant` command line. Errors are one clean line on stderr, exit status 1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from .config import Config
+from .errors import AssistantError
+
+
+def _config(args) -> Config:
+    overrides = {}
+    if getattr(args, "embedding_model", None) is not None:
+        overrides["embedding_model"] = args.embedding_model
+    if getattr(args, "lexical", False):
+        overrides["embedding_model"] = ""
+    return Config.load(args.config, **overrides)
+
+
+def cmd_index(args) -> int:
+    from .index import build_index
+    from .models import load_embedder
+
+    config = _config(args)
+    embedder, notice = load_embedder(config)
+    if notice:
+        print(f"notice: {notice}", file=sys.stderr)
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=0, unit="file", file=sys.stderr, leave=False, desc="indexing")
+
+    def progress(name: str, n: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.set_postfix_str(Path(name).name[:40])
+            bar.update(1)
+
+    try:
+        report = build_index(
+            args.paths or None, args.index, config, embedder, rebuild=args.rebuild, progress=progress
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(report.summary())
+    for item in report.skipped:
+        print(f"  skipped {item['path']}: {item['reason']}")
+    return 0
+
+
+def _print_hits(hits, width: int = 100) -> None:
+    if not hits:
+        print("(no matching passages)")
+    for hit in hits:
+        c = hit.chunk
+        when = f" ({c.date or c.year})" if (c.date or c.year) else ""
+        print(f"[{hit.rank}] {hit.score:.3f}  {c.doc_id}  {c.section_path}{when}")
+        body = c.quote.replace("\t", " | ")
+        for line in body.splitlines():
+            print(textwrap.fill(line, width, initial_indent="    ", subsequent_indent="    "))
+        print()
+
+
+def cmd_search(args) -> int:
+    from .index import Index
+
+    config = _config(args)
+    index = Index.load(args.index, config, embedder=None if args.lexical else "auto")
+    for notice in index.notices:
+        print(f"notice: {notice}", file=sys.stderr)
+    if args.query:
+        hits = index.search(" ".join(args.query), args.k)
+        if args.json:
+            print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        else:
+            _print_hits(hits)
+        return 0
+    # Interactive: one query per line until EOF / Ctrl-D.
+    docs = len(index.data.documents)
+    print(f"{docs} documents, {len(index.chunks)} chunks ({index.mode} retrieval). "
+          "Type a question, empty line or Ctrl-D to quit.", file=sys.stderr)
+    while True:
+        try:
+            query = input("? ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print(file=sys.stderr)
+            return 0
+        if not query:
+            return 0
+        _print_hits(index.search(query, args.k))
+
+
+def cmd_info(args) -> int:
+    from .index import Index
+
+    config = _config(args)
+    info = Index.load(args.index, config).info()
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return 0
+    emb = info["embedding"]
+    print(f"index:      {info['path']} (updated {info['updated_at']})")
+    print(f"retrieval:  {info['mode']}" + (f" (BM25 + {emb['model']}, {emb['dim']}-d)" if info["mode"] == "hybrid" else " (BM25)"))
+    print(f"tokenizer:  {info['tokenizer']}; chunk size {info['settings']['chunk_size']}")
+    print(f"documents:  {len(info['documents'])}, chunks: {info['chunks']}")
+    for d in info["documents"]:
+        print(f"  {d['doc_id']}  {d['chunks']:>4} chunks  {d['year'] or '':>4}  {d['title']}")
+    for s in info["skipped"]:
+        print(f"  skipped {s['path']}: {s['reason']}")
+    for n in info["notices"]:
+        print(f"notice: {n}")
+    return 0
+
+
+def cmd_models(args) -> int:
+    from .models import RECOMMENDED, pull, resolve_embedding_model
+
+    config = _config(args)
+    if args.action == "pull":
+        if not args.name:
+            raise AssistantError("which model? e.g. `assistant models pull multilingual-e5-small`")
+        print(f"downloaded to {pull(args.name, config.models_dir)}")
+        return 0
+    for spec in RECOMMENDED.values():
+        if spec.kind == "embedding":
+            found = resolve_embedding_model(spec.repo_id, config.models_dir)
+        else:
+            found = next(Path(config.models_dir).glob(spec.filename), None)
+        state = f"present: {found}" if found else "missing"
+        print(f"{spec.key:24} {spec.kind:9} {spec.repo_id:34} {state}\n{'':24} {spec.note}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
+    parser.add_argument("--config", help="config file (default: ./assistant.toml if present)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p, index=True):
+        if index:
+            p.add_argument("--index", help="index directory (default: index/<corpus folder name>)")
+        p.add_argument("--embedding-model", help="sentence-transformers model name or path; '' disables")
+        p.add_argument("--lexical", action="store_true", help="BM25 only, do not load an embedding model")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("index", help="build or update an index (incremental)")
+    p.add_argument("paths", nargs="*", help="files or folders (default: the corpus folder, seeds/)")
+    p.add_argument("--rebuild", action="store_true", help="discard the existing index first")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    common(p)
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="ranked passages for a query (interactive without one)")
+    p.add_argument("query", nargs="*")
+    p.add_argument("-k", type=int, default=None, help="number of passages (default: top_k)")
+    common(p)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("info", help="what is indexed, which models are active")
+    common(p)
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("models", help="list recommended models or download one")
+    p.add_argument("action", choices=["list", "pull"], nargs="?", default="list")
+    p.add_argument("name", nargs="?")
+    common(p, index=False)
+    p.set_defaults(func=cmd_models)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Settings, with literature/measured defaults, loaded from `assistant.toml` and
+`ASSISTANT_*` environment variables. One flat dataclass keeps overrides obvious."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from .errors import ConfigError
+
+CONFIG_FILE = "assistant.toml"
+
+
+@dataclass
+class Config:
+    # Where things live (relative paths are resolved against the working directory).
+    corpus_dir: str = "seeds"
+    index_root: str = "index"
+    models_dir: str = "models"
+
+    # Chunking: sizes in characters, chosen by measurement (eval/README.md).
+    chunk_size: int = 300
+    chunk_overlap: int = 0
+
+    # Lexical retrieval. "jieba+bigram" measured best on seeds, CMRC and DRCD.
+    tokenizer: str = "jieba+bigram"
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+
+    # Dense retrieval: a sentence-transformers model name or local path; "" disables.
+    embedding_model: str = "intfloat/multilingual-e5-small"
+    embedding_batch_size: int = 32
+
+    # Result assembly.
+    top_k: int = 5
+    rrf_k: int = 60  # reciprocal-rank fusion constant (Cormack et al. 2009)
+    diversity: float = 0.85  # score multiplier per earlier hit from the same document
+
+    # Input limits: files above this size are skipped with a reason.
+    max_file_mb: float = 20.0
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None, **overrides) -> "Config":
+        """Defaults < config file < environment < explicit overrides."""
+        values: dict = {}
+        file = Path(path) if path else Path(CONFIG_FILE)
+        if path and not file.exists():
+            raise ConfigError(f"config file not found: {file}")
+        if file.exists():
+            try:
+                values.update(tomllib.loads(file.read_text(encoding="utf-8")))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{file}: cannot parse config: {exc}") from exc
+        for f in fields(cls):
+            env = os.environ.get(f"ASSISTANT_{f.name.upper()}")
+            if env is not None:
+                values[f.name] = env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.from_dict(values)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Config":
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ConfigError(
+                f"unknown setting(s): {', '.join(unknown)}; valid: {', '.join(sorted(known))}"
+            )
+        cfg = cls()
+        for name, value in values.items():
+            setattr(cfg, name, _coerce(name, value, type(getattr(cfg, name))))
+        cfg.validate()
+        return cfg
+
+    def validate(self) -> None:
+        if self.chunk_size < 50:
+            raise ConfigError(f"chunk_size must be >= 50, got {self.chunk_size}")
+        if not 0 <= self.chunk_overlap < self.chunk_size:
+            raise ConfigError("chunk_overlap must be >= 0 and smaller than chunk_size")
+        if self.top_k < 1:
+            raise ConfigError(f"top_k must be >= 1, got {self.top_k}")
+        if not 0 < self.diversity <= 1:
+            raise ConfigError(f"diversity must be in (0, 1], got {self.diversity}")
+        if self.max_file_mb <= 0:
+            raise ConfigError(f"max_file_mb must be > 0, got {self.max_file_mb}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes) -> "Config":
+        return self.from_dict({**self.to_dict(), **changes})
+
+
+def _coerce(name: str, value, kind: type):
+    if isinstance(value, kind):
+        return value
+    try:
+        if kind is bool:
+            return str(value).lower() in {"1", "true", "yes", "on"}
+        if kind in (int, float, str):
+            return kind(value)
+    except (TypeError, ValueError):
+        pass
+    raise ConfigError(f"setting {name!r} must be {kind.__name__}, got {value!r}")

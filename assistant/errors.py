@@ -1,0 +1,56 @@
+"""Domain exceptions. Every error a user can cause is one of these, with a message
+that names the file, field or setting involved, so the CLI can print one clean line."""
+
+
+class AssistantError(Exception):
+    """Base class for every error this package raises on purpose."""
+
+
+class ConfigError(AssistantError):
+    """A setting has an invalid value or the config file cannot be read."""
+
+
+class DocumentError(AssistantError):
+    """A document cannot be ingested (empty, binary, undecodable, too large, ...).
+
+    Indexing catches these per file and reports them as skipped; the rest of the
+    corpus is still indexed."""
+
+    def __init__(self, path, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class UnsupportedFormatError(DocumentError):
+    """The file extension is not one the loaders understand."""
+
+
+class IndexNotFoundError(AssistantError):
+    """No index exists where one was expected."""
+
+
+class IndexMismatchError(AssistantError):
+    """The index on disk was built with settings that differ from the current ones."""
+
+    def __init__(self, path, differences: list[str]):
+        self.path = str(path)
+        self.differences = differences
+        lines = "; ".join(differences)
+        super().__init__(
+            f"index at {self.path} was built with different settings ({lines}). "
+            f"Rebuild it with `assistant index --rebuild` (or delete {self.path})."
+        )
+
+
+class ModelError(AssistantError):
+    """A model is missing, unreadable, or cannot be downloaded."""
+
+
+class MissingDependencyError(AssistantError, ImportError):
+    """An optional dependency is not installed; the message names the extra."""
+
+    def __init__(self, package: str, extra: str):
+        super().__init__(
+            f"{package} is not installed; install it with `pip install 'assistant[{extra}]'`"
+        )

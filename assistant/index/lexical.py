@@ -1,0 +1,55 @@
+"""BM25 over Chinese-aware tokens, stored with bm25s's own plain-file format."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+
+class LexicalIndex:
+    def __init__(self, bm25):
+        self._bm25 = bm25
+
+    @classmethod
+    def build(cls, token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75) -> "LexicalIndex":
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        # "lucene" is the BM25 variant of Lucene/Elasticsearch (Kamphuis et al. 2020).
+        bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
+        # bm25s needs at least one token per document; an empty chunk gets "".
+        bm25.index([tokens or [""] for tokens in token_lists], show_progress=False)
+        return cls(bm25)
+
+    def save(self, directory: Path) -> None:
+        self._bm25.save(str(directory))
+
+    @classmethod
+    def load(cls, directory: Path) -> "LexicalIndex":
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        return cls(bm25s.BM25.load(str(directory), mmap=False))
+
+    @property
+    def size(self) -> int:
+        return int(self._bm25.scores["num_docs"])
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        known = [t for t in query_tokens if t in self._bm25.vocab_dict and t]
+        if not known:
+            return np.zeros(self.size, dtype=np.float32)
+        return self._bm25.get_scores(known)
+
+    def top(self, query_tokens: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Indices and scores of the k best chunks with a positive score, best first."""
+        scores = self.scores(query_tokens)
+        k = min(k, scores.shape[0])
+        if k <= 0:
+            return np.array([], dtype=np.int64), np.array([], dtype=np.float32)
+        idx = np.argpartition(-scores, k - 1)[:k]
+        idx = idx[np.argsort(-scores[idx], kind="stable")]
+        keep = scores[idx] > 0
+        return idx[keep], scores[idx][keep]

@@ -1,0 +1,58 @@
+"""Script- and width-neutral text normalisation used for matching, never for display.
+
+Passages keep their original script; only the strings fed to BM25, the embedder and
+the answer checks go through `normalize`, so a Simplified query matches a
+Traditional passage and the reverse."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_RE = re.compile(f"[{CJK}]")
+# A number as written in these reports: 1,234.5 / 38.95 / 92.4 / 2024. The
+# lookarounds keep us from matching inside identifiers such as "5G" (kept) or "V2V".
+NUMBER_RE = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\d.])\d+(?:\.\d+)?")
+
+
+@lru_cache(maxsize=2)
+def _converter(config: str):
+    import opencc  # imported lazily: the C extension loads dictionaries on first use
+
+    for name in (config, f"{config}.json"):
+        try:
+            return opencc.OpenCC(name)
+        except Exception:  # different opencc builds want "t2s" or "t2s.json"
+            continue
+    raise RuntimeError(f"OpenCC has no {config!r} conversion")
+
+
+def to_simplified(text: str) -> str:
+    return _converter("t2s").convert(text) if text else text
+
+
+def to_traditional(text: str) -> str:
+    return _converter("s2t").convert(text) if text else text
+
+
+def normalize(text: str) -> str:
+    """Full-width -> half-width (NFKC), lower case, Traditional -> Simplified."""
+    return to_simplified(unicodedata.normalize("NFKC", text).lower())
+
+
+def has_cjk(text: str) -> bool:
+    return bool(CJK_RE.search(text))
+
+
+def cjk_ratio(text: str) -> float:
+    letters = [c for c in text if not c.isspace()]
+    if not letters:
+        return 0.0
+    return sum(1 for c in letters if CJK_RE.match(c)) / len(letters)
+
+
+def numbers_in(text: str) -> list[str]:
+    """Every number in `text` as written (after NFKC, so full-width digits count)."""
+    return NUMBER_RE.findall(unicodedata.normalize("NFKC", text))
