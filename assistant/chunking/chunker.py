@@ -73,6 +73,7 @@ def chunk_text(
     doc_id: str, text: str, chunk_size: int = 300, chunk_overlap: int = 0
 ) -> ChunkedDocument:
     structure = parse_structure(text)
+    structure.title = structure.title or doc_id  # untitled text: name it by its file
     spans: list[tuple[int, int, Block]] = []
     for block in structure.blocks:
         prev = spans[-1] if spans else None

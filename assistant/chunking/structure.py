@@ -139,9 +139,7 @@ def parse_structure(text: str) -> Structure:
         if title_idx and (i != title_idx[-1] + 1):
             break  # a blank line ends the title block
         title_idx.append(i)
-    title = "".join(_clean_heading(lines[i][2]) for i in title_idx) or (
-        lines[nonempty[0]][2][:60] if nonempty else ""
-    )
+    title = "".join(_clean_heading(lines[i][2]) for i in title_idx)
     date = parse_date(text)
     structure = Structure(title=title, date=date, year=parse_year(title, date))
 

@@ -75,7 +75,10 @@ def decode_bytes(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
     """Decode with BOM > UTF-8 > UTF-16 without BOM > GB18030 > Big5."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(encoding), encoding
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                break  # looked like a BOM but is not: try the other decodings
     if b"\x00" in data[:4096]:
         # NULs in text without a BOM: UTF-16 (every other byte zero for ASCII/Latin)
         # or a binary file. Only accept UTF-16 if the result is mostly printable.
@@ -91,20 +94,25 @@ def decode_bytes(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    candidates = {}
     for encoding in _FALLBACK_ENCODINGS:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
         if _printable_ratio(text) > 0.98:
-            return text, encoding
-    from charset_normalizer import from_bytes  # last resort: statistical detection
+            candidates[encoding] = text
+    if len(candidates) > 1:
+        # Many Big5 byte pairs are also valid GB18030 (as mojibake): let
+        # charset-normalizer's coherence measure pick between the two.
+        from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is not None and best.encoding:
-        text = str(best)
-        if _printable_ratio(text) > 0.98:
-            return text, best.encoding
+        best = from_bytes(data, cp_isolation=list(candidates)).best()
+        if best is not None and best.encoding in candidates:
+            return candidates[best.encoding], best.encoding
+    if candidates:
+        encoding, text = next(iter(candidates.items()))
+        return text, encoding
     raise DocumentError(
         path, "cannot decode text (not UTF-8, UTF-16, GB18030 or Big5); save it as UTF-8"
     )
@@ -132,8 +140,7 @@ def html_to_text(html: str) -> str:
         tag.decompose()
     for level in range(1, 7):
         for h in soup.find_all(f"h{level}"):
-            h.insert_before("\n\n" + "#" * level + " ")
-            h.insert_after("\n\n")
+            h.replace_with(f"\n\n{'#' * level} {h.get_text(' ', strip=True)}\n\n")
     for row in soup.find_all("tr"):
         cells = [c.get_text(" ", strip=True) for c in row.find_all(["td", "th"])]
         row.replace_with("\n" + "\t".join(cells) + "\n")

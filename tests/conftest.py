@@ -1,0 +1,69 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+SEED_IDS = sorted(p.stem for p in SEEDS.glob("*.txt"))
+
+
+def seed_path(prefix: str) -> Path:
+    """seeds/<prefix>_*.txt, e.g. seed_path("004")."""
+    return next(SEEDS.glob(f"{prefix}_*.txt"))
+
+
+@pytest.fixture(scope="session")
+def raw_seeds() -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def cleaned_seeds(raw_seeds):
+    from assistant.ingest.clean import clean_text
+
+    return {doc_id: clean_text(text) for doc_id, text in raw_seeds.items()}
+
+
+@pytest.fixture
+def config(tmp_path):
+    """A config whose index and models live in tmp; lexical unless a test adds a model."""
+    from assistant.config import Config
+
+    return Config(
+        corpus_dir=str(SEEDS), index_root=str(tmp_path / "index"),
+        models_dir=str(tmp_path / "models"), embedding_model="",
+    )
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory):
+    """A lexical index of the real seeds, built once per session."""
+    from assistant.config import Config
+    from assistant.index import Index, build_index
+
+    root = tmp_path_factory.mktemp("seed-index")
+    cfg = Config(corpus_dir=str(SEEDS), index_root=str(root), models_dir=str(root / "models"), embedding_model="")
+    build_index([SEEDS], root / "seeds", cfg)
+    return Index.load(root / "seeds", cfg)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """A writable copy of the seeds."""
+    target = tmp_path / "corpus"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def tiny_embedder_path(tmp_path_factory, raw_seeds):
+    from tests.tiny_models import build_tiny_sentence_transformer
+
+    path = tmp_path_factory.mktemp("models") / "tiny-bert"
+    return build_tiny_sentence_transformer(path, list(raw_seeds.values()))

@@ -1,0 +1,58 @@
+"""The `assistant` command: real subprocess-free calls of main()."""
+
+import json
+
+from assistant.cli import main
+
+from .conftest import SEEDS
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_index_search_info(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASSISTANT_INDEX_ROOT", str(tmp_path / "index"))
+    monkeypatch.setenv("ASSISTANT_MODELS_DIR", str(tmp_path / "models"))
+    code, out, err = _run(capsys, "index", str(SEEDS), "-q")
+    assert code == 0
+    assert "5 documents" in out and "skipped 0" in out
+    assert "notice: embedding model" in err  # no model here: one clear notice
+
+    code, out, _ = _run(capsys, "search", "--index", str(tmp_path / "index/seeds"), "2024年四川电信业务收入是多少？")
+    assert code == 0
+    assert out.startswith("[1] ")
+    assert "数字四川发展报告(2024年) › " in out and "825.8" in out
+
+    code, out, _ = _run(capsys, "search", "--index", str(tmp_path / "index/seeds"), "--json", "-k", "2", "重庆网民")
+    hits = json.loads(out)
+    assert len(hits) == 2 and {"doc_id", "section_path", "score", "quote"} <= set(hits[0])
+
+    code, out, _ = _run(capsys, "info", "--index", str(tmp_path / "index/seeds"))
+    assert code == 0 and "retrieval:  lexical" in out and "documents:  5" in out
+
+
+def test_errors_are_one_line(capsys, tmp_path):
+    code, out, err = _run(capsys, "search", "--index", str(tmp_path / "missing"), "x")
+    assert code == 1 and out == ""
+    assert err.startswith("error: no index at") and err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_bad_config_names_the_setting(capsys, tmp_path):
+    cfg = tmp_path / "assistant.toml"
+    cfg.write_text("chunk_sise = 10\n")
+    code, _, err = _run(capsys, "--config", str(cfg), "info")
+    assert code == 1 and "unknown setting(s): chunk_sise" in err
+
+
+def test_models_pull_fails_fast_without_network(capsys, tmp_path):
+    import time
+
+    started = time.monotonic()
+    code, _, err = _run(capsys, "models", "pull", "multilingual-e5-small")
+    assert code == 1 and time.monotonic() - started < 15
+    assert "cannot reach huggingface.co" in err and "intfloat--multilingual-e5-small" in err
