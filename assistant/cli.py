@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import textwrap
 from pathlib import Path
 
 from .config import Config
@@ -33,7 +32,8 @@ def cmd_index(args) -> int:
     if not args.quiet:
         from tqdm import tqdm
 
-        bar = tqdm(total=0, unit="file", file=sys.stderr, leave=False, desc="indexing")
+        bar = tqdm(total=0, unit="file", file=sys.stderr, leave=False, desc="indexing",
+                   disable=not sys.stderr.isatty())
 
     def progress(name: str, n: int, total: int) -> None:
         if bar is not None:
@@ -57,16 +57,16 @@ def cmd_index(args) -> int:
     return 0
 
 
-def _print_hits(hits, width: int = 100) -> None:
+def _print_hits(hits) -> None:
     if not hits:
         print("(no matching passages)")
     for hit in hits:
         c = hit.chunk
         when = f" ({c.date or c.year})" if (c.date or c.year) else ""
         print(f"[{hit.rank}] {hit.score:.3f}  {c.doc_id}  {c.section_path}{when}")
-        body = c.quote.replace("\t", " | ")
-        for line in body.splitlines():
-            print(textwrap.fill(line, width, initial_indent="    ", subsequent_indent="    "))
+        # No re-wrapping: a wrapped line could split a number across two lines.
+        for line in c.quote.replace("\t", " | ").splitlines():
+            print(f"    {line}")
         print()
 
 

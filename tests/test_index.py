@@ -66,7 +66,7 @@ def test_index_round_trip(seed_index):
     manifest = json.loads((seed_index.path / "manifest.json").read_text())
     assert manifest["format_version"] == 1
     assert {"bm25s", "jieba"} <= set(manifest["libraries"])
-    assert manifest["settings"]["tokenizer"] == "jieba+bigram"
+    assert manifest["settings"]["tokenizer"] == "jieba+bigram+char"
     for doc in manifest["documents"].values():
         assert len(doc["sha256"]) == 64 and doc["n_chunks"] > 0
 
@@ -132,7 +132,7 @@ def test_manifest_mismatch_refuses_with_the_difference(corpus, config, tmp_path)
     with pytest.raises(IndexMismatchError) as info:
         Index.load(path, changed)
     message = str(info.value)
-    assert "chunk_size: index 300 != config 500" in message
+    assert "chunk_size: index 400 != config 500" in message
     assert "tokenizer" in message and "--rebuild" in message
     with pytest.raises(IndexMismatchError):
         build_index([corpus], path, changed)

@@ -125,7 +125,7 @@ class Index:
     def search(self, query: str, k: int | None = None) -> list[SearchHit]:
         k = k or self.config.top_k
         n_candidates = max(50, 5 * k)
-        tokens = get_tokenizer(self.config.tokenizer)(query)
+        tokens = get_tokenizer(self.config.tokenizer)(query, query=True)
         bm_idx, bm_scores = self.lexical.top(tokens, n_candidates)
         bm25 = dict(zip(bm_idx.tolist(), bm_scores.tolist()))
         dense: dict[int, float] = {}
