@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .config import Config
-from .errors import AssistantError
+from .errors import AssistantError, IndexMismatchError
 
 
 def _config(args) -> Config:
@@ -42,9 +42,15 @@ def cmd_index(args) -> int:
             bar.update(1)
 
     try:
-        report = build_index(
-            args.paths or None, args.index, config, embedder, rebuild=args.rebuild, progress=progress
-        )
+        try:
+            report = build_index(
+                args.paths or None, args.index, config, embedder, rebuild=args.rebuild, progress=progress
+            )
+        except IndexMismatchError as exc:
+            # Loading refuses a mismatched index; `index` is the command that makes
+            # the index match the configuration, so it rebuilds, saying why.
+            print(f"notice: settings changed ({'; '.join(exc.differences)}); rebuilding", file=sys.stderr)
+            report = build_index(args.paths or None, args.index, config, embedder, rebuild=True, progress=progress)
     finally:
         if bar is not None:
             bar.close()

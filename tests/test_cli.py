@@ -35,6 +35,20 @@ def test_index_search_info(capsys, tmp_path, monkeypatch):
     assert code == 0 and "retrieval:  lexical" in out and "documents:  5" in out
 
 
+def test_index_command_rebuilds_when_settings_change(capsys, tmp_path):
+    idx = str(tmp_path / "idx")
+    assert main(["index", str(SEEDS), "--index", idx, "--lexical", "-q"]) == 0
+    capsys.readouterr()
+    (tmp_path / "assistant.toml").write_text("chunk_size = 500\n")
+    cfg = str(tmp_path / "assistant.toml")
+    code, out, err = _run(capsys, "--config", cfg, "search", "--index", idx, "--lexical", "网民")
+    assert code == 1 and "chunk_size: index 400 != config 500" in err and "--rebuild" in err
+    code, out, err = _run(capsys, "--config", cfg, "index", str(SEEDS), "--index", idx, "--lexical", "-q")
+    assert code == 0 and "settings changed (chunk_size: index 400 != config 500); rebuilding" in err
+    assert "added 5" in out
+    assert main(["--config", cfg, "search", "--index", idx, "--lexical", "网民"]) == 0
+
+
 def test_errors_are_one_line(capsys, tmp_path):
     code, out, err = _run(capsys, "search", "--index", str(tmp_path / "missing"), "x")
     assert code == 1 and out == ""

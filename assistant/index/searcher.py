@@ -76,28 +76,7 @@ class Index:
         stored = manifest.get("embedding")
         notices: list[str] = []
         if embedder == "auto":
-            embedder = None
-            if stored and config.embedding_model:
-                if stored["model"] != config.embedding_model:
-                    raise IndexMismatchError(
-                        path, [f"embedding model: index {stored['model']!r} != config {config.embedding_model!r}"]
-                    )
-                from ..models import load_embedder
-
-                embedder, notice = load_embedder(config)
-                notices += [notice] if notice else []
-            elif config.embedding_model:
-                from ..models import resolve_embedding_model
-
-                if resolve_embedding_model(config.embedding_model, config.models_dir):
-                    notices.append(
-                        f"embedding model {config.embedding_model!r} is available but this index has no "
-                        "dense vectors; run `assistant index` to add them (lexical retrieval until then)"
-                    )
-                else:
-                    from ..models import load_embedder
-
-                    notices.append(load_embedder(config)[1])
+            embedder, notices = _auto_embedder(stored, config, path)
         elif embedder is not None and stored and stored["model"] != embedder.name:
             raise IndexMismatchError(
                 path, [f"embedding model: index {stored['model']!r} != embedder {embedder.name!r}"]
@@ -160,6 +139,28 @@ class Index:
             "updated_at": m.get("updated_at"),
             "notices": self.notices,
         }
+
+
+def _auto_embedder(stored: dict | None, config: Config, path: Path) -> tuple[Embedder | None, list[str]]:
+    """Load the configured embedder only if the index has vectors from it; say
+    plainly what is missing otherwise. Never downloads."""
+    if not config.embedding_model:
+        return None, []
+    if stored and stored["model"] != config.embedding_model:
+        raise IndexMismatchError(
+            path, [f"embedding model: index {stored['model']!r} != config {config.embedding_model!r}"]
+        )
+    from ..models import load_embedder, resolve_embedding_model
+
+    if stored:
+        embedder, notice = load_embedder(config)
+        return embedder, [notice] if notice else []
+    if resolve_embedding_model(config.embedding_model, config.models_dir):
+        return None, [
+            f"embedding model {config.embedding_model!r} is available but this index has no dense "
+            "vectors; run `assistant index` to add them (lexical retrieval until then)"
+        ]
+    return None, [load_embedder(config)[1]]
 
 
 def _rrf(rankings: list[list[int]], k: int) -> dict[int, float]:
