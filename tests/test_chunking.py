@@ -81,6 +81,8 @@ def test_short_title_lines_in_plain_web_text(chunked):
     assert doc.structure.title.endswith("“十四五”高质量发展综述")
     chunk = _find(doc, "每万人拥有5G基站数超38个")
     assert chunk.section == ["筑基强网,基础设施建设持续升级"]
+    # A title followed by a one-sentence lead paragraph is still a title.
+    assert _find(doc, "行业安全态势保持平稳").section == ["筑牢底线,行业安全屏障持续巩固"]
 
 
 def test_bold_lead_headings(chunked):

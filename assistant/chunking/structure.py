@@ -214,7 +214,9 @@ def _is_title_line(lines, nonempty, k) -> bool:
     if k + 1 >= len(nonempty):
         return False
     following = lines[nonempty[k + 1]][2]
-    return len(following) >= 40 or line == following  # repeated title lines
+    if line == following:  # a title repeated in the page body
+        return True
+    return len(following) >= 40 or (len(following) >= 15 and following[-1] in "。！？!?")
 
 
 def _table(lines, nonempty, k, structure: Structure, section) -> int:
