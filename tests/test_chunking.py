@@ -83,6 +83,10 @@ def test_short_title_lines_in_plain_web_text(chunked):
     assert chunk.section == ["筑基强网,基础设施建设持续升级"]
     # A title followed by a one-sentence lead paragraph is still a title.
     assert _find(doc, "行业安全态势保持平稳").section == ["筑牢底线,行业安全屏障持续巩固"]
+    # The caption under an image is body text, not a new section.
+    caption = _find(doc, "华峰化工5G全连接工厂入围工业和信息化部5G工厂名录")
+    assert caption.section == ["数字赋能,信息化工业化深度融合"]
+    assert _find(doc, "5G规模应用蓬勃发展").section == ["数字赋能,信息化工业化深度融合"]
 
 
 def test_bold_lead_headings(chunked):

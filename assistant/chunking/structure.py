@@ -205,8 +205,12 @@ def parse_structure(text: str) -> Structure:
 
 
 def _is_title_line(lines, nonempty, k) -> bool:
-    """A short line without closing punctuation followed by a real paragraph."""
+    """A short line without closing punctuation followed by a real paragraph.
+    Not a line after two blank lines: cleaning leaves those where an image stood,
+    and the line under an image is its caption."""
     line = lines[nonempty[k]][2]
+    if k > 0 and nonempty[k] - nonempty[k - 1] > 2:
+        return False
     if len(line) > 30 or not _is_open(line) or _META_RE.match(line) or _CAPTION_RE.match(line):
         return False
     if not re.search(f"[{CJK}]", line):

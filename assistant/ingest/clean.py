@@ -264,6 +264,9 @@ def _should_join(prev: str, nxt: str, has_md_headings: bool, after_image: bool) 
 
 
 def tidy_blank_lines(text: str) -> str:
+    """One blank line between paragraphs; where an image stood (a no-break-space
+    line), two, so the chunker can tell an image caption from a section title."""
+    text = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)*\u00a0\n(?:[ \t]*\n)*", "\n\n\n", text)
     text = re.sub(r"(?m)^[ \t\u3000\u00a0]+$", "", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
+    text = re.sub(r"\n{4,}", "\n\n\n", text)
     return text.strip() + "\n"
