@@ -42,17 +42,6 @@ def normalize(text: str) -> str:
     return to_simplified(unicodedata.normalize("NFKC", text).lower())
 
 
-def has_cjk(text: str) -> bool:
-    return bool(CJK_RE.search(text))
-
-
-def cjk_ratio(text: str) -> float:
-    letters = [c for c in text if not c.isspace()]
-    if not letters:
-        return 0.0
-    return sum(1 for c in letters if CJK_RE.match(c)) / len(letters)
-
-
 def numbers_in(text: str) -> list[str]:
     """Every number in `text` as written (after NFKC, so full-width digits count)."""
     return NUMBER_RE.findall(unicodedata.normalize("NFKC", text))
