@@ -41,6 +41,21 @@ class Config:
     rrf_k: int = 60  # reciprocal-rank fusion constant (Cormack et al. 2009)
     diversity: float = 0.85  # score multiplier per earlier hit from the same document
 
+    # Answering. "auto": llama.cpp when a GGUF is in models_dir (or llm_model is
+    # set), else extractive. "openai" talks to any OpenAI-compatible server.
+    answerer: str = "auto"
+    llm_model: str = ""  # GGUF path or file name in models_dir; "" = first *.gguf there
+    llm_n_ctx: int = 2048
+    llm_max_tokens: int = 256
+    llm_temperature: float = 0.1
+    # Prompt processing on 2 CPU cores is ~20-30 tokens/s for a 3B model, so the
+    # prompt budget is the latency budget.
+    prompt_tokens: int = 1000
+    openai_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_model: str = ""
+    openai_api_key: str = ""
+    openai_timeout: float = 120.0
+
     # Input limits: files above this size are skipped with a reason.
     max_file_mb: float = 20.0
 
@@ -86,6 +101,10 @@ class Config:
             raise ConfigError(f"top_k must be >= 1, got {self.top_k}")
         if not 0 < self.diversity <= 1:
             raise ConfigError(f"diversity must be in (0, 1], got {self.diversity}")
+        if self.prompt_tokens < 200 or self.prompt_tokens >= self.llm_n_ctx:
+            raise ConfigError(
+                f"prompt_tokens must be >= 200 and below llm_n_ctx ({self.llm_n_ctx}), got {self.prompt_tokens}"
+            )
         if self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be > 0, got {self.max_file_mb}")
 

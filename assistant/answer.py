@@ -1,0 +1,54 @@
+"""What an answer is: text, numbered citations, and the checks applied to it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .chunking.chunker import Chunk
+
+
+@dataclass
+class Citation:
+    number: int  # the n of [n] in the answer text
+    doc_id: str
+    title: str
+    section_path: str
+    year: int | None
+    date: str | None
+    quote: str  # the passage as shown to users, original script
+    span: tuple[int, int] | None  # supporting text inside `quote` (start, end)
+    chunk_id: str
+
+    @classmethod
+    def from_chunk(cls, number: int, chunk: Chunk, span: tuple[int, int] | None = None) -> "Citation":
+        return cls(
+            number, chunk.doc_id, chunk.title, chunk.section_path, chunk.year, chunk.date,
+            chunk.quote, span, chunk.chunk_id,
+        )
+
+    @property
+    def supporting_text(self) -> str:
+        return self.quote[self.span[0] : self.span[1]] if self.span else ""
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["span"] = list(self.span) if self.span else None
+        return d
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    unverified_numbers: list[str] = field(default_factory=list)
+    uncited_sentences: list[str] = field(default_factory=list)
+    mode: dict = field(default_factory=dict)  # {"retriever": ..., "answerer": ...}
+    timings: dict = field(default_factory=dict)  # milliseconds
+    resolved_question: str | None = None  # the follow-up as rewritten from history
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["citations"] = [c.to_dict() for c in self.citations]
+        return d

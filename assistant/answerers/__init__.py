@@ -1,0 +1,52 @@
+"""Answerers behind a string-keyed factory: extractive (no weights), llama
+(local GGUF via llama-cpp-python), openai (any OpenAI-compatible server)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Config
+from ..errors import ConfigError, ModelError
+from .base import NOT_FOUND, Answerer, Draft
+from .extractive import ExtractiveAnswerer
+
+ANSWERERS = ("extractive", "llama", "openai")
+
+
+def find_gguf(config: Config) -> Path | None:
+    """The configured GGUF, or the first *.gguf in models_dir (recommended first)."""
+    if config.llm_model:
+        for candidate in (Path(config.llm_model), Path(config.models_dir) / config.llm_model):
+            if candidate.is_file():
+                return candidate
+        raise ModelError(
+            f"llm_model {config.llm_model!r} not found (looked at it and in {config.models_dir}/)"
+        )
+    files = sorted(Path(config.models_dir).glob("*.gguf"), key=lambda p: ("qwen" not in p.name.lower(), p.name))
+    return files[0] if files else None
+
+
+def create_answerer(config: Config, name: str | None = None, idf=None, embedder=None, known=None) -> Answerer:
+    name = name or config.answerer
+    if name == "auto":
+        name = "llama" if config.llm_model or find_gguf(config) else "extractive"
+    if name == "extractive":
+        return ExtractiveAnswerer(idf=idf, embedder=embedder, known=known)
+    if name == "llama":
+        from .llama import LlamaAnswerer
+
+        path = find_gguf(config)
+        if path is None:
+            raise ModelError(
+                f"no GGUF model in {config.models_dir}/; put one there (see models/README.md) "
+                "or use --answerer extractive"
+            )
+        return LlamaAnswerer.from_config(path, config)
+    if name == "openai":
+        from .openai import OpenAIAnswerer
+
+        return OpenAIAnswerer.from_config(config)
+    raise ConfigError(f"unknown answerer {name!r}; valid: auto, {', '.join(ANSWERERS)}")
+
+
+__all__ = ["ANSWERERS", "NOT_FOUND", "Answerer", "Draft", "ExtractiveAnswerer", "create_answerer", "find_gguf"]

@@ -1,0 +1,40 @@
+"""The answerer interface: turn a question and numbered passages into answer text
+with [n] citation markers, streamed piece by piece."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generator
+
+from ..question import QuestionInfo
+
+NOT_FOUND = {
+    "zh": "文档中没有找到能回答这个问题的内容。",
+    "en": "The documents do not contain an answer to this question.",
+}
+
+
+@dataclass
+class Draft:
+    """What an answerer returns once it has streamed its text."""
+
+    text: str
+    abstained: bool = False
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # [n] -> span in quote
+
+
+class Answerer:
+    name = "base"
+
+    def describe(self) -> str:
+        return self.name
+
+    def answer(
+        self, question: str, info: QuestionInfo, passages: list, history=None
+    ) -> Generator[str, None, Draft]:
+        """Yield text pieces; return the Draft (use `yield from`)."""
+        raise NotImplementedError
+        yield  # pragma: no cover  (makes this a generator)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,345 @@
+"""Find the clause in the retrieved passages that answers a question, and the
+value in it: the evidence both the extractive answerer and the abstention gate
+use. Pure string work on the passages; nothing here invents text."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ..chunking.chunker import Chunk
+from ..question import SOFT_TERMS, QuestionInfo
+from ..textnorm import CJK, normalize
+
+_SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+# Clause ends: Chinese commas/colons, or an ASCII comma that is not a thousands separator.
+_CLAUSE_RE = re.compile(r"(?:[^，,、：:]|(?<=\d),(?=\d{3}))+(?:[，,、：:])?")
+UNITS = sorted(
+    """万人次 人次 万人 万户 万个 万家 万台 万张 万条 万件 万次 万亿元 亿元 万元 元 亿美元 美元 亿次 亿条 亿个 亿户
+    亿人 亿G 亿GB GB TB PB EFLOPS Gbps Mbps G P T 个百分点 百分点 % 公里 千米 小时 分钟 毫秒 年 个 人 户 家
+    台 张 条 件 次 项 所 座 部 辆 艘 类 款 批 场 门 名 位 篇 册 倍 套 种 千瓦 kW 吨 平方公里 万亩 亩 余项
+    颗 枚 架 只 头 株 份 段 处 道 期 届 轮 支 组 片 栋 间 层 站 宗 笔 单 起 例 针 剂 床""".split(),
+    key=len, reverse=True,
+)
+_UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
+VALUE_RE = re.compile(
+    rf"(?:超过|超|近|约|逾|接近|不到)?(?<![\d.])\d+(?:[.,]\d+)*(?:[万萬亿億千]{{0,2}})(?:余|多)?(?:{_UNIT_ALT})?",
+    re.I,  # matched on lower-cased text: "gb", "eflops"
+)
+RANK_RE = re.compile(
+    r"(?:全国|全省|全市|西部|中西部|全球|世界|国内|前)?"
+    r"(?:第[一二三四五六七八九十百\d]+(?:位|名)?|前\d+(?:位|名)?|首位|榜首|第一梯队|第一方阵)"
+)
+_YEAR_VALUE_RE = re.compile(r"^(?:19|20)\d{2}年?$")
+_PERCENT_HINT = re.compile(r"率|比重|占比|比例|增速|增长|提升|下降|百分")
+
+
+@dataclass
+class Evidence:
+    passage: int  # 0-based index into the passages
+    chunk: Chunk
+    sentence: tuple[int, int]  # span in chunk.quote
+    clause: tuple[int, int]
+    score: float
+    coverage: float  # share of the question's term weight found near the clause
+    value: str | None = None
+    value_span: tuple[int, int] | None = None
+
+    @property
+    def quote(self) -> str:
+        return self.chunk.quote
+
+    def snippet(self, width: int = 48) -> str:
+        """The supporting text: the clause plus whole neighbouring clauses of its
+        sentence while it stays within ~width characters (never a cut number)."""
+        s0, s1 = self.sentence
+        clauses = [
+            (s0 + m.start(), s0 + m.end()) for m in _CLAUSE_RE.finditer(self.quote[s0:s1])
+        ] or [(s0, s1)]
+        i = next((k for k, c in enumerate(clauses) if c[0] <= self.clause[0] < c[1]), 0)
+        lo = hi = i
+        while True:
+            grown = False
+            if hi + 1 < len(clauses) and clauses[hi + 1][1] - clauses[lo][0] <= width:
+                hi, grown = hi + 1, True
+            if lo > 0 and clauses[hi][1] - clauses[lo - 1][0] <= width:
+                lo, grown = lo - 1, True
+            if not grown:
+                break
+        a, b = clauses[lo][0], clauses[hi][1]
+        text = self.quote[a:b].strip().rstrip("，,、：:")
+        return ("…" if a > s0 else "") + text + ("…" if b < s1 else "")
+
+
+def aligned_normalize(text: str) -> str:
+    """`normalize` that keeps offsets: same length as `text`, char for char."""
+    norm = normalize(text)
+    if len(norm) == len(text):
+        return norm
+    return "".join(n if len(n := normalize(c)) == 1 else c.lower() for c in text)
+
+
+def term_weights(info: QuestionInfo, idf, known=None) -> dict[str, float]:
+    """idf per content term. A term the corpus does not know is usually a real gap
+    (kept, with the top weight: it lowers coverage: "常住人口"), but a 2-character
+    unknown is mostly jieba gluing words across a boundary ("家规" from
+    "多少家规上", "比是" from "占比是"): those are dropped."""
+    weights: dict[str, float] = {}
+    for t in info.terms:
+        if known is not None and len(t) <= 2 and not t.isascii() and not known(t):
+            continue
+        # Soft verbs and single characters say little about what is asked.
+        weights[t] = idf(t) * (0.3 if t in SOFT_TERMS else 0.5 if len(t) == 1 else 1.0)
+    return weights
+
+
+def phrase_weights(info: QuestionInfo, weights: dict[str, float]) -> dict[str, float]:
+    """Adjacent terms of the question as one phrase ("软件"+"业务收入"): evidence
+    that has the words but not the phrase is about something else (网络安全业务收入)."""
+    text = normalize(info.text)
+    terms = sorted((text.find(t), t) for t in weights if text.find(t) >= 0)
+    out = {}
+    for (p1, t1), (p2, t2) in zip(terms, terms[1:]):
+        if p1 + len(t1) == p2 and len(t1) + len(t2) >= 4:
+            out[t1 + t2] = 0.5 * min(weights[t1], weights[t2])
+    return out
+
+
+_TERM_RES: dict[str, re.Pattern] = {}
+
+
+def _term_re(term: str) -> re.Pattern:
+    """Exact, or for 3+ characters the characters in order with at most one other
+    between them: "连接数" matches "连接总数", "国家级绿色工厂" its variants."""
+    pattern = _TERM_RES.get(term)
+    if pattern is None:
+        body = ".?".join(map(re.escape, term)) if len(term) >= 3 and not term.isascii() else re.escape(term)
+        pattern = _TERM_RES[term] = re.compile(body)
+    return pattern
+
+
+def _units(quote: str, table_row: bool = False):
+    if table_row:  # caption, header and row are read together
+        yield (0, len(quote)), [(0, len(quote))]
+        return
+    for s in _SENTENCE_RE.finditer(quote):
+        clauses = [(s.start() + c.start(), s.start() + c.end()) for c in _CLAUSE_RE.finditer(s.group())]
+        yield (s.start(), s.end()), clauses or [(s.start(), s.end())]
+
+
+def _matched(terms: dict[str, float], text: str) -> set[str]:
+    return {t for t in terms if t in text or _term_re(t).search(text)}
+
+
+def year_ok(info: QuestionInfo, chunk: Chunk, text_norm: str) -> bool:
+    """A question about year Y accepts a sentence from a year-Y report, or one that
+    names Y itself; another year's report is not evidence for it (its publication
+    date does not count: the 2023 report was published in 2024)."""
+    if len(info.years) != 1:
+        return True
+    y = info.years[0]
+    return chunk.year == y or str(y) in text_norm or chunk.year is None
+
+
+def place_ok(info: QuestionInfo, header_norm: str, quote_norm: str) -> bool:
+    return all(p in header_norm or p in quote_norm for p in info.places)
+
+
+def find_evidence(info: QuestionInfo, passages: list, idf, limit: int = 8, known=None) -> list[Evidence]:
+    """Candidate clauses from the passages, best first. `passages` are SearchHits."""
+    weights = term_weights(info, idf, known)
+    phrases = phrase_weights(info, weights)
+    total = (sum(weights.values()) + sum(phrases.values())) or 1.0
+    focus = _focus_term(info, weights)
+    out: list[Evidence] = []
+    for i, hit in enumerate(passages):
+        chunk = hit.chunk
+        quote = chunk.quote
+        qn = aligned_normalize(quote)
+        header = normalize(f"{chunk.title} {' '.join(chunk.section)}")
+        if not place_ok(info, header, qn):
+            continue
+        in_header = _matched(weights, header)
+        rank_bonus = 0.3 / (i + 1)
+        for sent, clauses in _units(quote, chunk.kind == "table_row"):
+            s_terms = _matched(weights, qn[sent[0] : sent[1]])
+            if not s_terms or not year_ok(info, chunk, qn[sent[0] : sent[1]] + header):
+                continue
+            s_text = qn[sent[0] : sent[1]]
+            s_phrases = {p for p in phrases if p in s_text or p in header}
+            for clause in clauses:
+                c_text = qn[clause[0] : clause[1]]
+                c_terms = _matched(weights, c_text)
+                near = c_terms | s_terms | in_header
+                coverage = (sum(weights[t] for t in near) + sum(phrases[p] for p in s_phrases)) / total
+                score = (
+                    sum(weights[t] for t in c_terms)
+                    + (weights[focus] * _modifier_factor(focus, c_text, info) if focus in c_terms else 0.0)
+                    + sum(phrases[p] for p in s_phrases if p in c_text)
+                    + 0.6 * sum(weights[t] for t in s_terms - c_terms)
+                    + 0.4 * sum(weights[t] for t in in_header - s_terms)
+                ) / total + rank_bonus
+                ev = Evidence(i, chunk, sent, clause, score, coverage)
+                _attach_value(info, ev, qn, weights, focus)
+                if info.kind in ("quantity", "rank") and ev.value is None:
+                    ev.score *= 0.6  # a figure was asked for and this clause has none
+                out.append(ev)
+    out.sort(key=lambda e: -e.score)
+    return out[:limit]
+
+
+_QWORD_RE = re.compile(r"多少|几|是什么|哪|第几|how many|how much")
+
+
+def _focus_term(info: QuestionInfo, weights: dict[str, float]) -> str | None:
+    """What is being counted: the term right after the question word ("多少项指标"
+    -> "指标"), else the content term nearest before it ("…注册量超过多少" -> "注册量")."""
+    text = normalize(info.text)
+    m = _QWORD_RE.search(text)
+    end = m.start() if m else len(text)
+    candidates = [t for t in weights if t not in SOFT_TERMS and len(t) >= 2]
+    if m:
+        after = [(text.find(t, m.end()), t) for t in candidates if 0 <= text.find(t, m.end()) - m.end() <= 2]
+        if after:
+            return min(after)[1]
+    best, best_pos = None, -1
+    for t in candidates:
+        pos = text.rfind(t, 0, end)
+        if pos > best_pos:
+            best, best_pos = t, pos
+    return best
+
+
+def _value_precedes(info: QuestionInfo, focus: str | None) -> bool:
+    """"多少项指标": the figure comes before the counted word ("19项指标")."""
+    if focus is None:
+        return False
+    text = normalize(info.text)
+    m = _QWORD_RE.search(text)
+    return bool(m) and m.start() < text.find(focus)
+
+
+def _modifier_factor(focus: str, clause_norm: str, info: QuestionInfo) -> float:
+    """1.0, or 0.5 when the focus term carries a modifier the question lacks:
+    "农产品网络零售额" does not answer a question about "网络零售额"."""
+    pos = clause_norm.find(focus)
+    if pos < 2:
+        return 1.0
+    before = clause_norm[pos - 2 : pos]
+    if re.fullmatch(f"[{CJK}]{{2}}", before) and before not in normalize(info.text) and before[-1] not in "的年市省达":
+        return 0.5
+    return 1.0
+
+
+def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, float], focus=None) -> None:
+    if ev.chunk.kind == "table_row":
+        _table_value(info, ev)
+        return
+    if info.kind not in ("quantity", "rank"):
+        return
+    pattern = RANK_RE if info.kind == "rank" else VALUE_RE
+    before = _value_precedes(info, focus)
+    # The value next to what is counted (the focus term, else the last question
+    # term) in the clause, then in the sentence. Matching runs on the normalised
+    # text so Traditional units (萬臺) read like Simplified ones.
+    for lo, hi in (ev.clause, ev.sentence):
+        f = qn.find(focus, lo, hi) if focus else -1
+        anchor = max((qn.rfind(t, lo, hi) + len(t) for t in weights if qn.rfind(t, lo, hi) >= 0), default=lo)
+        best = None
+        for m in pattern.finditer(qn, lo, hi):
+            text = m.group()
+            if info.kind == "quantity" and (
+                _YEAR_VALUE_RE.match(text)
+                or not re.search(r"\d", text)
+                or re.fullmatch(r"[2-6][gG]", text)  # "5G" names a technology
+                or qn[max(0, m.start() - 1) : m.start()] == "第"  # a rank, not a count
+            ):
+                continue
+            # Figures sit right after what they count ("网民规模达2495万人") or right
+            # before it ("19项指标"): distance to the focus term either way.
+            f_start, f_end = (f, f + len(focus)) if f >= 0 else (anchor, anchor)
+            if m.end() <= f_start:
+                gap = f_start - m.end()
+                if gap > 12:
+                    continue
+                distance = gap * (1 if before else 3)
+            elif m.start() >= f_end:
+                gap = m.start() - f_end
+                if gap > 15:
+                    continue
+                distance = gap * (1.5 if before else 1)
+            else:
+                distance = 0  # overlaps the focus term: "全国第九" for focus "全国"
+            percent = "%" in text or "百分点" in text
+            if info.kind == "quantity" and percent != bool(_PERCENT_HINT.search(info.text)):
+                distance += 40  # asked for a rate but this is a count, or the reverse
+            if best is None or distance < best[0]:
+                best = (distance, m.start(), m.end())
+        if best:
+            ev.value = ev.quote[best[1] : best[2]]
+            ev.value_span = (best[1], best[2])
+            return
+
+
+def _table_value(info: QuestionInfo, ev: Evidence) -> None:
+    """Table rows (quote = caption, header row, data row): the cell under a header
+    the question names (transposed tables: "数之联排名第几"), the column holding a
+    number the question names ("排名第99的是哪家"), else the row's last figure
+    labelled with the row's metric name."""
+    quote = ev.quote
+    row_start = quote.rfind("\n") + 1
+    header = quote[: max(0, row_start - 1)].rsplit("\n", 1)[-1]
+    h_cells = header.split("\t")
+    cells: list[tuple[str, int | None]] = []
+    pos = row_start
+    for cell in quote[row_start:].split("\t"):
+        cells.append((cell.strip(), pos + len(cell) - len(cell.lstrip())))
+        pos += len(cell) + 1
+    if len(cells) < len(h_cells):  # merged cells: align from the right
+        cells = [("", None)] * (len(h_cells) - len(cells)) + cells
+    h_cells = [""] * (len(cells) - len(h_cells)) + h_cells
+    ev.sentence = ev.clause = (row_start, len(quote))
+    qn = normalize(info.text)
+    q_numbers = set(re.findall(r"\d+(?:\.\d+)?", qn))
+
+    def pick(j: int, text: str) -> None:
+        ev.value = text
+        ev.value_span = (cells[j][1], cells[j][1] + len(cells[j][0]))
+
+    for j, h in enumerate(h_cells):
+        if j and len(h) >= 2 and normalize(h) in qn and cells[j][0] and cells[j][1] is not None:
+            return pick(j, f"{h}：{cells[j][0]}")
+    for j, (cell, start) in enumerate(cells):
+        if j and start is not None and cell in q_numbers and h_cells[j]:
+            return pick(j, f"{h_cells[j]}：{cell}")
+    numeric = [j for j, (c, start) in enumerate(cells) if start is not None and re.search(r"\d", c)]
+    if numeric:
+        j = numeric[-1]
+        label = next((cells[k][0] for k in range(j - 1, -1, -1) if re.search(r"[^\d\s.]", cells[k][0])), h_cells[j])
+        pick(j, f"{label}：{cells[j][0]}")
+
+
+def idf_from(lexical_index):
+    """Term weight from the index's document frequencies (BM25 idf); a term the
+    corpus never contains gets the highest weight, so it drags coverage down."""
+    bm25 = lexical_index._bm25
+    vocab = bm25.vocab_dict
+    indptr = bm25.scores["indptr"]
+    n = max(1, int(bm25.scores["num_docs"]))
+    top = math.log(1 + (n + 0.5) / 0.5)
+
+    def idf(term: str) -> float:
+        tid = vocab.get(term)
+        if tid is None or tid + 1 >= len(indptr):
+            return top
+        df = int(indptr[tid + 1] - indptr[tid])
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    return idf
+
+
+def known_from(lexical_index):
+    """term -> bool: does the indexed corpus contain this (jieba) word at all."""
+    vocab = lexical_index._bm25.vocab_dict
+    return lambda term: term in vocab

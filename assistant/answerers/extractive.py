@@ -1,0 +1,150 @@
+"""The extractive answerer: needs no model weights. The answer is a figure, rank,
+table cell or clause copied from a passage, followed by the supporting text
+quoted with its [n] citation. It never writes a fact that is not in a passage."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Generator
+
+from ..numbers import find_numbers
+from ..question import QuestionInfo
+from .base import NOT_FOUND, Answerer, Draft
+from .evidence import Evidence, find_evidence
+
+# Below this share of the question's (idf-weighted) terms found around the best
+# clause, the passages are about something else: abstain. Calibrated on the
+# unanswerable questions of eval/seeds_qa.jsonl (see eval/README.md).
+MIN_COVERAGE = 0.6
+
+
+class ExtractiveAnswerer(Answerer):
+    name = "extractive"
+
+    def __init__(self, idf=None, embedder=None, min_coverage: float = MIN_COVERAGE, known=None):
+        self.idf = idf or (lambda term: 1.0)
+        self.known = known  # term -> bool: does the corpus contain it
+        self.embedder = embedder  # used for English questions over Chinese text
+        self.min_coverage = min_coverage
+
+    def answer(self, question: str, info: QuestionInfo, passages: list, history=None) -> Generator[str, None, Draft]:
+        draft = self.draft(info, passages)
+        yield draft.text
+        return draft
+
+    # ------------------------------------------------------------------ drafting
+
+    def draft(self, info: QuestionInfo, passages: list) -> Draft:
+        lang = "en" if info.english else "zh"
+        if not passages:
+            return Draft(NOT_FOUND[lang], abstained=True)
+        if info.english:
+            return self._english(info, passages)
+        if len(info.years) >= 2 or len(info.places) >= 2:
+            return self._per_scope(info, passages)
+        evidence = self.relevant(info, passages)
+        if not evidence:
+            return Draft(NOT_FOUND[lang], abstained=True)
+        conflicting = _conflicts(evidence)
+        if len(conflicting) > 1:
+            return _conflict_draft(conflicting)
+        return _single_draft(evidence[0])
+
+    def relevant(self, info: QuestionInfo, passages: list) -> list[Evidence]:
+        """Evidence that clears the abstention gate, best first."""
+        found = find_evidence(info, passages, self.idf, known=self.known)
+        if not found or found[0].coverage < self.min_coverage:
+            return []
+        if info.kind in ("quantity", "rank") and found[0].value is None:
+            return []
+        return found
+
+    def _per_scope(self, info: QuestionInfo, passages: list) -> Draft:
+        """"2023年和2024年…分别是多少" / "重庆和四川…分别": one answer per year (or
+        place), each from evidence for that year (place) only, labelled with it."""
+        if len(info.years) >= 2:
+            scopes = [(f"{y}年", replace(info, years=[y])) for y in info.years]
+        else:
+            scopes = [(p, replace(info, places=[p])) for p in info.places]
+        lines, spans = [], {}
+        for label, sub in scopes:
+            evidence = self.relevant(sub, passages)
+            if not evidence:
+                lines.append(f"{label}：文档中没有找到。")
+                continue
+            ev = evidence[0]
+            n = ev.passage + 1
+            spans[n] = ev.clause
+            lines.append(f"{label}：{ev.value or ev.snippet()} [{n}]（“{ev.snippet(36)}”）")
+        if not spans:
+            return Draft(NOT_FOUND["zh"], abstained=True)
+        return Draft("\n".join(lines), spans=spans)
+
+    def _english(self, info: QuestionInfo, passages: list) -> Draft:
+        """English question, Chinese passages: no term overlap to work with, so the
+        multilingual embedder picks the closest sentence of the top passages."""
+        if self.embedder is None:
+            return Draft(NOT_FOUND["en"], abstained=True)
+        import numpy as np
+
+        from .evidence import _units
+
+        candidates = []
+        for i, hit in enumerate(passages[:3]):
+            for sent, _ in _units(hit.chunk.quote):
+                text = hit.chunk.quote[sent[0] : sent[1]].strip()
+                if len(text) >= 8:
+                    candidates.append((i, sent, text))
+        if not candidates:
+            return Draft(NOT_FOUND["en"], abstained=True)
+        q = self.embedder.embed_query(info.text)
+        vectors = self.embedder.embed_passages([c[2] for c in candidates])
+        i, sent, text = candidates[int(np.argmax(vectors @ q))]
+        return Draft(f"From the documents: “{text}” [{i + 1}]", spans={i + 1: sent})
+
+
+def _single_draft(ev: Evidence) -> Draft:
+    n = ev.passage + 1
+    if ev.value:
+        text = f"{ev.value} [{n}]\n“{ev.snippet()}” [{n}]"
+    else:
+        text = f"“{ev.snippet(80)}” [{n}]"
+    return Draft(text, spans={n: ev.clause})
+
+
+def _value_key(ev: Evidence) -> tuple:
+    nums = find_numbers(ev.value or "")
+    return tuple(round(n.scaled, 6) for n in nums) or (ev.value,)
+
+
+def _conflicts(evidence: list[Evidence]) -> list[Evidence]:
+    """Best evidence per document among near-equal candidates, when their values
+    differ: several sources give different figures for the same thing."""
+    best = evidence[0]
+    if best.value is None:
+        return [best]
+    per_doc: dict[str, Evidence] = {}
+    for ev in evidence:
+        if (
+            ev.value is not None
+            and ev.coverage >= 0.95 * best.coverage
+            and ev.score >= 0.6 * best.score
+            and ev.chunk.doc_id not in per_doc
+        ):
+            per_doc[ev.chunk.doc_id] = ev
+    chosen = list(per_doc.values())
+    if len({_value_key(ev) for ev in chosen}) <= 1:
+        return [best]
+    return chosen[:3]
+
+
+def _conflict_draft(evidence: list[Evidence]) -> Draft:
+    lines = ["不同文档给出的数字不同（注意各自的年份）："]
+    spans = {}
+    for ev in evidence:
+        n = ev.passage + 1
+        spans[n] = ev.clause
+        c = ev.chunk
+        when = "，".join(x for x in (f"{c.year}年" if c.year else "", f"{c.date}发布" if c.date else "") if x)
+        lines.append(f"- {c.title}（{when or '日期不详'}）：{ev.value} [{n}]")
+    return Draft("\n".join(lines), spans=spans)

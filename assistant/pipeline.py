@@ -1,0 +1,159 @@
+"""`Assistant`: retrieval + an answerer + the checks every answer goes through."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Iterator
+
+from .answer import Answer
+from .answerers import NOT_FOUND, Answerer, Draft, create_answerer
+from .answerers.evidence import idf_from, known_from
+from .config import Config
+from .index import Index, build_index, default_index_path
+from .postprocess import (
+    build_citations,
+    check_numbers,
+    flag_numbers,
+    mark_uncited,
+    says_not_found,
+    validate_citations,
+)
+from .question import analyze, resolve_follow_up
+
+ENGLISH_NEEDS_MODEL = (
+    "English questions over these Chinese documents need the multilingual embedding model "
+    "{model}, which is not installed here. Put it in {folder} (or run `assistant models pull "
+    "multilingual-e5-small` on a connected machine), or ask in Chinese."
+)
+
+
+class Assistant:
+    def __init__(self, index: Index, answerer: Answerer, config: Config | None = None):
+        self.index = index
+        self.answerer = answerer
+        self.config = config or index.config
+        self.notices: list[str] = list(index.notices)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: Config | None = None,
+        *,
+        corpus: str | Path | None = None,
+        index_path: str | Path | None = None,
+        answerer: str | None = None,
+    ) -> "Assistant":
+        """Load the index of `corpus` (default `config.corpus_dir`), building it
+        first if it does not exist, and the configured (or named) answerer."""
+        from .errors import IndexNotFoundError
+        from .models import load_embedder
+
+        config = config or Config.load()
+        corpus = str(corpus or config.corpus_dir)
+        path = Path(index_path) if index_path else default_index_path([corpus], config)
+        try:
+            index = Index.load(path, config)
+        except IndexNotFoundError:
+            embedder, _ = load_embedder(config)
+            build_index([corpus], path, config, embedder)
+            index = Index.load(path, config, embedder=embedder if embedder is not None else "auto")
+        engine = create_answerer(
+            config, answerer, idf=idf_from(index.lexical), embedder=index.embedder,
+            known=known_from(index.lexical),
+        )
+        return cls(index, engine, config)
+
+    @property
+    def mode(self) -> dict:
+        retriever = self.index.mode
+        if self.index.embedder is not None:
+            retriever = f"hybrid (BM25 + {self.index.embedder.name})"
+        return {"retriever": retriever, "answerer": self.answerer.describe()}
+
+    def ask(self, question: str, history=None) -> Answer:
+        answer = None
+        for piece in self.stream(question, history):
+            if isinstance(piece, Answer):
+                answer = piece
+        return answer
+
+    def stream(self, question: str, history=None) -> Iterator[str | Answer]:
+        """Yield answer text pieces as they are produced, then the final Answer."""
+        started = time.perf_counter()
+        resolved = resolve_follow_up(question, history)
+        info = analyze(resolved)
+        timings: dict[str, float] = {}
+        if info.english and self.index.embedder is None:
+            model = self.config.embedding_model or "intfloat/multilingual-e5-small"
+            folder = Path(self.config.models_dir) / model.replace("/", "--")
+            text = ENGLISH_NEEDS_MODEL.format(model=model, folder=folder)
+            yield text
+            yield self._finish(question, resolved, Draft(text, abstained=True), [], info, timings, started)
+            return
+        passages = self.retrieve(resolved, info)
+        timings["retrieve_ms"] = _ms(started)
+        t_answer = time.perf_counter()
+        if not passages:
+            draft = Draft(NOT_FOUND["en" if info.english else "zh"], abstained=True)
+            yield draft.text
+        else:
+            draft = yield from self.answerer.answer(resolved, info, passages, history)
+        timings["answer_ms"] = _ms(t_answer)
+        yield self._finish(question, resolved, draft, passages, info, timings, started)
+
+    def retrieve(self, question: str, info=None) -> list:
+        """Top passages; a question about several years is also searched once per
+        year so each year's document can surface."""
+        info = info or analyze(question)
+        k = self.config.top_k
+        if len(info.years) < 2:
+            return self.index.search(question, k)
+        merged, seen = [], set()
+        per_year = [
+            self.index.search(_only_year(question, y, info.years), k) for y in info.years
+        ] + [self.index.search(question, k)]
+        for rank in range(k):
+            for hits in per_year:
+                if rank < len(hits) and hits[rank].chunk.chunk_id not in seen:
+                    seen.add(hits[rank].chunk.chunk_id)
+                    merged.append(hits[rank])
+        return merged[: k + 2]
+
+    def _finish(self, question, resolved, draft: Draft, passages, info, timings, started) -> Answer:
+        text, cited = validate_citations(draft.text, len(passages))
+        citations = build_citations(text, cited, passages, draft.spans)
+        abstained = draft.abstained or (not citations and says_not_found(text))
+        uncited, missing = [], []
+        if not abstained:
+            text, uncited = mark_uncited(text)
+            missing = check_numbers(text, citations, passages, resolved)
+            text = flag_numbers(text, missing, info.english)
+        timings["total_ms"] = _ms(started)
+        return Answer(
+            question=question,
+            text=text,
+            citations=citations,
+            abstained=abstained,
+            unverified_numbers=missing,
+            uncited_sentences=uncited,
+            mode=self.mode,
+            timings={k: round(v, 2) for k, v in timings.items()},
+            resolved_question=resolved if resolved != question else None,
+        )
+
+    def close(self) -> None:
+        self.answerer.close()
+
+
+def _only_year(question: str, year: int, years: list[int]) -> str:
+    out = question
+    for y in years:
+        if y != year:
+            out = re.sub(rf"{y}年?(?:和|与|、|及)?", "", out)
+    return out
+
+
+def _ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000

@@ -1,0 +1,104 @@
+"""Checks applied to every answer, whoever wrote it: citation markers must point
+at a passage that was given, every sentence should cite one, and every number
+must appear in the cited passages."""
+
+from __future__ import annotations
+
+import re
+
+from .answer import Citation
+from .numbers import find_numbers, unverified_numbers
+
+# [1], [1][2], [1, 2], 【1】 as models variously write them.
+_MARKER_RE = re.compile(r"[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
+_SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+_NOT_FOUND_RE = re.compile(
+    r"没有找到|未找到|无法回答|没有(?:相关|提及|包含)|不包含|未提及|do(?:es)? not contain|not (?:found|mentioned)|"
+    r"cannot (?:be )?answer|no information",
+    re.I,
+)
+UNCITED_MARK = " [?]"
+
+
+def validate_citations(text: str, n_passages: int) -> tuple[str, list[int]]:
+    """Drop markers that point outside 1..n_passages; return text and cited numbers."""
+    cited: list[int] = []
+
+    def fix(m: re.Match) -> str:
+        good = [int(x) for x in re.split(r"\s*[,，、]\s*", m.group(1)) if 1 <= int(x) <= n_passages]
+        cited.extend(n for n in good if n not in cited)
+        return "".join(f"[{n}]" for n in good)
+
+    return _MARKER_RE.sub(fix, text), cited
+
+
+def mark_uncited(text: str) -> tuple[str, list[str]]:
+    """Append UNCITED_MARK to sentences that state something without a citation."""
+    uncited: list[str] = []
+    out, pos = [], 0
+    for m in _SENTENCE_RE.finditer(text):
+        sentence = m.group()
+        out.append(text[pos : m.start()])
+        core = sentence.strip()
+        needs = (
+            len(core) >= 8 and "[" not in core and not core.startswith(("“", "\"", "-", "不同文档"))
+            and not _NOT_FOUND_RE.search(core)
+        )
+        if needs and m.end() < len(text) and text[m.end() : m.end() + 1] == "[":
+            needs = False  # the marker follows the sentence end: "…。[1]"
+        if needs:
+            uncited.append(core)
+            sentence = sentence.rstrip() + UNCITED_MARK
+        out.append(sentence)
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out), uncited
+
+
+def says_not_found(text: str) -> bool:
+    return bool(_NOT_FOUND_RE.search(text))
+
+
+def support_span(text: str, n: int, quote: str) -> tuple[int, int] | None:
+    """For a generated answer: the sentence of `quote` that shares the most numbers
+    (then characters) with the answer sentences citing [n]."""
+    claims = " ".join(s for s in _SENTENCE_RE.findall(text) if f"[{n}]" in s)
+    if not claims:
+        return None
+    wanted = {m.text for m in find_numbers(claims)}
+    best, best_score = None, 0.0
+    for m in _SENTENCE_RE.finditer(quote):
+        s = m.group()
+        score = 10 * len(wanted & {x.text for x in find_numbers(s)}) + len(set(s) & set(claims)) / (len(s) + 1)
+        if score > best_score:
+            best, best_score = (m.start(), m.end()), score
+    return best
+
+
+def build_citations(text: str, cited: list[int], passages: list, spans: dict) -> list[Citation]:
+    out = []
+    for n in sorted(cited):
+        chunk = passages[n - 1].chunk
+        span = spans.get(n) or support_span(text, n, chunk.quote)
+        out.append(Citation.from_chunk(n, chunk, span))
+    return out
+
+
+def check_numbers(text: str, citations: list[Citation], passages: list, question: str = "") -> list[str]:
+    """Numbers in the answer not found in the cited passages (or, if nothing is
+    cited, in any passage). Headers count ("2024年" can come from a title), and so
+    does the question (an answer may repeat the years it was asked about)."""
+    sources = citations or []
+    if sources:
+        evidence = [f"{c.title} {c.section_path} {c.date or ''} {c.year or ''}\n{c.quote}" for c in sources]
+    else:
+        evidence = [f"{h.chunk.section_path} {h.chunk.date or ''} {h.chunk.year or ''}\n{h.chunk.quote}" for h in passages]
+    body = _MARKER_RE.sub(" ", text)
+    return unverified_numbers(body, evidence + [question])
+
+
+def flag_numbers(text: str, missing: list[str], english: bool) -> str:
+    if not missing:
+        return text
+    label = "⚠ Numbers not found in the cited passages: " if english else "⚠ 以下数字未在引用段落中找到："
+    return f"{text}\n{label}{'、'.join(missing)}"
