@@ -1,5 +1,10 @@
 """A local, CPU-friendly question-answering assistant over your documents.
 
+    from assistant import Assistant
+    assistant = Assistant.from_config()     # builds index/seeds on first use
+    answer = assistant.ask("2024年重庆网民规模是多少？")
+    print(answer.text, [c.section_path for c in answer.citations])
+
     from assistant import Config, build_index, Index
     build_index(["seeds"])                 # incremental; writes index/seeds
     index = Index.load()                   # lexical, or hybrid if a model is local
@@ -21,12 +26,17 @@ from .errors import (
     UnsupportedFormatError,
 )
 from .index import Index, IndexReport, SearchHit, build_index
+from .answer import Answer, Citation
+from .pipeline import Assistant
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Answer",
+    "Assistant",
     "AssistantError",
     "Chunk",
+    "Citation",
     "Config",
     "ConfigError",
     "Document",

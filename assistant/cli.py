@@ -105,6 +105,70 @@ def cmd_search(args) -> int:
         _print_hits(index.search(query, args.k))
 
 
+def _print_answer(answer) -> None:
+    print(answer.text)
+    if answer.citations:
+        print("\n来源 Sources:")
+    for c in answer.citations:
+        when = "; ".join(x for x in (str(c.year) if c.year else "", c.date or "") if x)
+        when = f" ({when})" if when else ""
+        print(f"[{c.number}] {c.section_path}{when}  {c.doc_id}")
+        quote = c.supporting_text or c.quote
+        for line in quote.replace("\t", " | ").splitlines():
+            print(f"    {line}")
+    t = answer.timings
+    print(f"\n({answer.mode['retriever']}; {answer.mode['answerer']}; {t.get('total_ms', 0):.0f} ms)", file=sys.stderr)
+
+
+def cmd_ask(args) -> int:
+    from .pipeline import Assistant
+
+    config = _config(args)
+    if args.k:
+        config = config.replace(top_k=args.k)
+    assistant = Assistant.from_config(config, index_path=args.index, answerer=args.answerer)
+    for notice in assistant.notices:
+        print(f"notice: {notice}", file=sys.stderr)
+    history: list[dict] = []
+    questions = [" ".join(args.question)] if args.question else None
+    try:
+        while True:
+            if questions is not None:
+                if not questions:
+                    return 0
+                question = questions.pop(0)
+            else:
+                try:
+                    question = input("? ").strip()
+                except (EOFError, KeyboardInterrupt):
+                    print(file=sys.stderr)
+                    return 0
+                if not question:
+                    return 0
+            if args.json:
+                answer = assistant.ask(question, history)
+                print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+            else:
+                answer = None
+                streamed = False
+                for piece in assistant.stream(question, history):
+                    if isinstance(piece, str):
+                        if assistant.answerer.name != "extractive":
+                            print(piece, end="", flush=True, file=sys.stderr)
+                            streamed = True
+                    else:
+                        answer = piece
+                if streamed:
+                    print(file=sys.stderr)
+                _print_answer(answer)
+            history += [
+                {"role": "user", "content": question, "resolved": answer.resolved_question or question},
+                {"role": "assistant", "content": answer.text},
+            ]
+    finally:
+        assistant.close()
+
+
 def cmd_info(args) -> int:
     from .index import Index
 
@@ -170,6 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=None, help="number of passages (default: top_k)")
     common(p)
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question with cited passages (a conversation without one)")
+    p.add_argument("question", nargs="*")
+    p.add_argument("--answerer", choices=["auto", "extractive", "llama", "openai"], help="override the config")
+    p.add_argument("-k", type=int, default=None, help="number of passages to answer from")
+    common(p)
+    p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("info", help="what is indexed, which models are active")
     common(p)

@@ -9,7 +9,8 @@ from typing import Iterator
 
 from .answer import Answer
 from .answerers import NOT_FOUND, Answerer, Draft, create_answerer
-from .answerers.evidence import idf_from, known_from
+from .answerers.evidence import find_evidence, idf_from, known_from
+from .answerers.extractive import MIN_COVERAGE, ExtractiveAnswerer
 from .config import Config
 from .index import Index, build_index, default_index_path
 from .postprocess import (
@@ -95,7 +96,7 @@ class Assistant:
         passages = self.retrieve(resolved, info)
         timings["retrieve_ms"] = _ms(started)
         t_answer = time.perf_counter()
-        if not passages:
+        if not passages or not self._worth_generating(info, passages):
             draft = Draft(NOT_FOUND["en" if info.english else "zh"], abstained=True)
             yield draft.text
         else:
@@ -120,6 +121,16 @@ class Assistant:
                     seen.add(hits[rank].chunk.chunk_id)
                     merged.append(hits[rank])
         return merged[: k + 2]
+
+    def _worth_generating(self, info, passages) -> bool:
+        """Relevance gate before a (slow) generative answerer: when the passages do
+        not cover the question's terms, abstain instead of inviting the model to
+        improvise. The extractive answerer applies its own, stricter gate."""
+        if isinstance(self.answerer, ExtractiveAnswerer) or info.english:
+            return True
+        idf, known = idf_from(self.index.lexical), known_from(self.index.lexical)
+        found = find_evidence(info, passages, idf, limit=1, known=known)
+        return bool(found) and found[0].coverage >= MIN_COVERAGE
 
     def _finish(self, question, resolved, draft: Draft, passages, info, timings, started) -> Answer:
         text, cited = validate_citations(draft.text, len(passages))

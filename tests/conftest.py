@@ -66,3 +66,23 @@ def tiny_embedder_path(tmp_path_factory, raw_seeds):
 
     path = tmp_path_factory.mktemp("models") / "tiny-bert"
     return build_tiny_sentence_transformer(path, list(raw_seeds.values()))
+
+
+@pytest.fixture(scope="session")
+def seed_assistant(seed_index):
+    """The extractive assistant over the real seeds (lexical retrieval)."""
+    from assistant.answerers import create_answerer
+    from assistant.answerers.evidence import idf_from, known_from
+    from assistant.pipeline import Assistant
+
+    answerer = create_answerer(
+        seed_index.config, "extractive", idf=idf_from(seed_index.lexical), known=known_from(seed_index.lexical)
+    )
+    return Assistant(seed_index, answerer)
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory):
+    from tests.tiny_models import build_tiny_gguf
+
+    return build_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny-chatml.gguf")

@@ -50,6 +50,16 @@ class Evidence:
     def quote(self) -> str:
         return self.chunk.quote
 
+    def support(self) -> tuple[int, int]:
+        """Span of the supporting text in the quote: the clause holding the value."""
+        if self.value_span is None or self.chunk.kind == "table_row":
+            return self.clause
+        s0, s1 = self.sentence
+        for m in _CLAUSE_RE.finditer(self.quote[s0:s1]):
+            if s0 + m.start() <= self.value_span[0] < s0 + m.end():
+                return (s0 + m.start(), s0 + m.end())
+        return self.clause
+
     def snippet(self, width: int = 48) -> str:
         """The supporting text: the clause plus whole neighbouring clauses of its
         sentence while it stays within ~width characters (never a cut number)."""
@@ -57,7 +67,8 @@ class Evidence:
         clauses = [
             (s0 + m.start(), s0 + m.end()) for m in _CLAUSE_RE.finditer(self.quote[s0:s1])
         ] or [(s0, s1)]
-        i = next((k for k, c in enumerate(clauses) if c[0] <= self.clause[0] < c[1]), 0)
+        core = self.support()
+        i = next((k for k, c in enumerate(clauses) if c[0] <= core[0] < c[1]), 0)
         lo = hi = i
         while True:
             grown = False
@@ -241,10 +252,13 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
     pattern = RANK_RE if info.kind == "rank" else VALUE_RE
     before = _value_precedes(info, focus)
     # The value next to what is counted (the focus term, else the last question
-    # term) in the clause, then in the sentence. Matching runs on the normalised
-    # text so Traditional units (萬臺) read like Simplified ones.
-    for lo, hi in (ev.clause, ev.sentence):
-        f = qn.find(focus, lo, hi) if focus else -1
+    # term) in the sentence, preferring the matched clause. Matching runs on the
+    # normalised text so Traditional units (萬臺) read like Simplified ones.
+    for lo, hi in (ev.sentence,):
+        f = -1
+        if focus:  # the focus term in the matched clause, else its last one in the sentence
+            f = qn.find(focus, *ev.clause)
+            f = f if f >= 0 else qn.rfind(focus, lo, hi)
         anchor = max((qn.rfind(t, lo, hi) + len(t) for t in weights if qn.rfind(t, lo, hi) >= 0), default=lo)
         best = None
         for m in pattern.finditer(qn, lo, hi):
@@ -274,6 +288,8 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
             percent = "%" in text or "百分点" in text
             if info.kind == "quantity" and percent != bool(_PERCENT_HINT.search(info.text)):
                 distance += 40  # asked for a rate but this is a count, or the reverse
+            if not (ev.clause[0] <= m.start() < ev.clause[1]):
+                distance += 6  # prefer the clause that matched the question
             if best is None or distance < best[0]:
                 best = (distance, m.start(), m.end())
         if best:

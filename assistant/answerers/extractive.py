@@ -74,7 +74,7 @@ class ExtractiveAnswerer(Answerer):
                 continue
             ev = evidence[0]
             n = ev.passage + 1
-            spans[n] = ev.clause
+            spans[n] = ev.support()
             lines.append(f"{label}：{ev.value or ev.snippet()} [{n}]（“{ev.snippet(36)}”）")
         if not spans:
             return Draft(NOT_FOUND["zh"], abstained=True)
@@ -109,7 +109,7 @@ def _single_draft(ev: Evidence) -> Draft:
         text = f"{ev.value} [{n}]\n“{ev.snippet()}” [{n}]"
     else:
         text = f"“{ev.snippet(80)}” [{n}]"
-    return Draft(text, spans={n: ev.clause})
+    return Draft(text, spans={n: ev.support()})
 
 
 def _value_key(ev: Evidence) -> tuple:
@@ -127,7 +127,7 @@ def _conflicts(evidence: list[Evidence]) -> list[Evidence]:
     for ev in evidence:
         if (
             ev.value is not None
-            and ev.coverage >= 0.95 * best.coverage
+            and ev.coverage >= 0.85 * best.coverage
             and ev.score >= 0.6 * best.score
             and ev.chunk.doc_id not in per_doc
         ):
@@ -143,7 +143,7 @@ def _conflict_draft(evidence: list[Evidence]) -> Draft:
     spans = {}
     for ev in evidence:
         n = ev.passage + 1
-        spans[n] = ev.clause
+        spans[n] = ev.support()
         c = ev.chunk
         when = "，".join(x for x in (f"{c.year}年" if c.year else "", f"{c.date}发布" if c.date else "") if x)
         lines.append(f"- {c.title}（{when or '日期不详'}）：{ev.value} [{n}]")

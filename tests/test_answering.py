@@ -1,0 +1,161 @@
+"""The extractive answerer and the checks on every answer, on the real seeds."""
+
+import json
+
+import pytest
+
+from assistant import Answer
+from assistant.numbers import unverified_numbers
+from assistant.postprocess import mark_uncited, validate_citations
+from assistant.question import analyze, resolve_follow_up
+
+
+def _cited_docs(answer):
+    return {c.doc_id for c in answer.citations}
+
+
+@pytest.mark.parametrize(
+    "question, figure, doc",
+    [
+        ("2024年重庆网民规模是多少？", "2495万人", "000_fc5af34e47ea2133"),
+        ("2023年重庆全市网民数量是多少？", "2362萬人", "001_cb2ac3dd287b81b5"),  # Traditional report
+        ("2024年四川电信业务收入是多少？", "825.8", "004_432675f2c8dad794"),  # table row
+        ("2024年四川省可共享数据资源目录有多少个？", "38.95万个", "004_432675f2c8dad794"),  # split by PDF
+        ("《重庆市互联网发展报告(2024)》显示重庆有多少项指标处于全国第一梯队？", "19项", "000_fc5af34e47ea2133"),
+        ("重庆信息化综合发展水平位列全国第几？", "第九", "000_fc5af34e47ea2133"),
+        ("“2025人工智能企业综合实力TOP100”榜单中，数之联排名第几？", "88", "004_432675f2c8dad794"),
+    ],
+)
+def test_figure_with_unit_and_its_citation(seed_assistant, question, figure, doc):
+    answer = seed_assistant.ask(question)
+    assert not answer.abstained
+    first_line = answer.text.splitlines()[0]
+    assert figure in first_line and first_line.endswith("[1]") or "[" in first_line
+    cited = answer.citations[0]
+    assert cited.doc_id == doc
+    assert figure.replace("：", "") in cited.quote
+    # The span marks the supporting text inside the quote, and it holds the figure.
+    assert figure in cited.supporting_text
+    assert answer.unverified_numbers == []
+    assert answer.mode == {"retriever": "lexical", "answerer": "extractive"}
+
+
+def test_answer_is_short_and_quotes_its_support(seed_assistant):
+    answer = seed_assistant.ask("2024年重庆IPv6用户连接数占比是多少？")
+    assert answer.text.startswith("92.4% [1]\n“")
+    assert len(answer.text) <= 80
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["贵州省5G基站数是多少？", "重庆市GDP总量是多少？", "2022年重庆网民规模是多少？", "成都市地铁运营里程是多少公里？"],
+)
+def test_abstains_when_the_corpus_has_no_answer(seed_assistant, question):
+    answer = seed_assistant.ask(question)
+    assert answer.abstained
+    assert answer.text == "文档中没有找到能回答这个问题的内容。"
+    assert answer.citations == []
+
+
+def test_two_years_cite_both_reports_and_say_which_is_which(seed_assistant):
+    answer = seed_assistant.ask("2023年和2024年重庆网民规模分别是多少？")
+    lines = answer.text.splitlines()
+    y2023 = next(line for line in lines if line.startswith("2023年"))
+    y2024 = next(line for line in lines if line.startswith("2024年"))
+    assert "2362萬人" in y2023 and "2495万人" in y2024
+    assert _cited_docs(answer) == {"000_fc5af34e47ea2133", "001_cb2ac3dd287b81b5"}
+    by_doc = {c.doc_id: c for c in answer.citations}
+    assert f"[{by_doc['001_cb2ac3dd287b81b5'].number}]" in y2023
+    assert f"[{by_doc['000_fc5af34e47ea2133'].number}]" in y2024
+
+
+def test_conflicting_sources_are_shown_with_source_and_date(seed_assistant):
+    answer = seed_assistant.ask("重庆IPv6用户连接数是多少？")
+    assert answer.text.startswith("不同文档给出的数字不同")
+    assert "4723万" in answer.text and "4147万户" in answer.text
+    assert "2025-04-16" in answer.text  # the government report's date
+    assert {"000_fc5af34e47ea2133", "003_3c32a1191f29727c"} <= _cited_docs(answer)
+
+
+def test_follow_up_is_resolved_against_the_conversation(seed_assistant):
+    history = [
+        {"role": "user", "content": "2024年重庆网民规模是多少？"},
+        {"role": "assistant", "content": "2495万人 [1]"},
+    ]
+    answer = seed_assistant.ask("那2023年呢？", history)
+    assert answer.resolved_question == "2023年重庆网民规模是多少？"
+    assert "2362萬人" in answer.text
+    assert _cited_docs(answer) == {"001_cb2ac3dd287b81b5"}
+
+
+def test_follow_up_rewriting_rules():
+    history = [("2024年重庆网民规模是多少？", "2495万人")]
+    assert resolve_follow_up("那2023年呢？", history) == "2023年重庆网民规模是多少？"
+    assert resolve_follow_up("四川呢？", history) == "2024年四川网民规模是多少？"
+    assert resolve_follow_up("普及率呢？", history) == "2024年重庆普及率是多少？"
+    assert resolve_follow_up("2024年四川电信业务收入是多少？", history) == "2024年四川电信业务收入是多少？"
+    assert resolve_follow_up("那2023年呢？", None) == "那2023年呢？"
+
+
+def test_english_question_without_multilingual_model_is_honest(seed_assistant):
+    answer = seed_assistant.ask("How many internet users did Chongqing have in 2024?")
+    assert answer.abstained and answer.citations == []
+    assert "intfloat/multilingual-e5-small" in answer.text and "models" in answer.text
+
+
+def test_stream_yields_text_then_the_answer(seed_assistant):
+    pieces = list(seed_assistant.stream("2024年四川省网络交易额是多少？"))
+    assert all(isinstance(p, str) for p in pieces[:-1]) and isinstance(pieces[-1], Answer)
+    answer = pieces[-1]
+    assert "49809.7亿元" in answer.text
+    assert {"retrieve_ms", "answer_ms", "total_ms"} <= set(answer.timings)
+    d = json.loads(json.dumps(answer.to_dict(), ensure_ascii=False))
+    assert d["citations"][0]["doc_id"] == "004_432675f2c8dad794"
+    assert {"number", "title", "section_path", "year", "date", "quote", "span"} <= set(d["citations"][0])
+
+
+def test_extractive_answers_only_contain_numbers_from_cited_passages(seed_assistant):
+    for q in ["2024年重庆网民规模是多少？", "2024年四川电信业务收入是多少？", "重庆IPv6用户连接数是多少？",
+              "2023年和2024年重庆网民规模分别是多少？"]:
+        answer = seed_assistant.ask(q)
+        evidence = [f"{c.section_path} {c.year} {c.date}\n{c.quote}" for c in answer.citations] + [q]
+        assert answer.unverified_numbers == []
+        assert unverified_numbers(answer.text, evidence) == [], q
+
+
+# ----------------------------------------------------------- post-processing
+
+
+def test_out_of_range_citations_removed():
+    text, cited = validate_citations("网民2495万人[1]，增长5.6%[7]。见【2】和[1, 9]。", 3)
+    assert text == "网民2495万人[1]，增长5.6%。见[2]和[1]。"
+    assert cited == [1, 2]
+
+
+def test_uncited_sentences_are_marked():
+    text, uncited = mark_uncited("网民规模达2495万人[1]。普及率大幅提高了很多。文档中没有找到相关信息。")
+    assert uncited == ["普及率大幅提高了很多。"]
+    assert "普及率大幅提高了很多。 [?]" in text
+
+
+@pytest.mark.parametrize(
+    "answer, evidence, missing",
+    [
+        ("网民2,495万人", "网民规模达2495万人", []),  # thousands separator
+        ("网民２４９５万人", "网民规模达2495万人", []),  # full-width digits
+        ("网民24,950,000人", "网民规模达2495万人", []),  # 万 scaling
+        ("0.2495亿人", "网民规模达2495万人", []),  # 亿 scaling
+        ("提升4.18%", "提升4.18个百分点", []),  # % vs 百分点
+        ("增长9.9%", "同比增长5.6%", ["9.9%"]),
+        ("网民2496万人 [1]", "网民规模达2495万人", ["2496万"]),  # citation markers are not numbers
+    ],
+)
+def test_number_normalisation(answer, evidence, missing):
+    assert unverified_numbers(answer, [evidence]) == missing
+
+
+def test_question_analysis():
+    info = analyze("截至2024年，重庆和四川的互联网医院分别有多少家？")
+    assert info.years == [2024] and info.places == ["重庆", "四川"] and info.kind == "quantity"
+    assert "医院" in info.terms and "多少" not in info.terms
+    assert analyze("How many 5G base stations?").english
