@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .answer import Answer
-from .answerers import NOT_FOUND, Answerer, Draft, create_answerer
+from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft, create_answerer
 from .answerers.evidence import find_evidence, idf_from, known_from
 from .answerers.extractive import MIN_COVERAGE, ExtractiveAnswerer
 from .config import Config
@@ -101,6 +101,9 @@ class Assistant:
             yield draft.text
         else:
             draft = yield from self.answerer.answer(resolved, info, passages, history)
+            if not draft.text.strip():
+                draft = Draft(NO_OUTPUT["en" if info.english else "zh"], abstained=True)
+                yield draft.text
         timings["answer_ms"] = _ms(t_answer)
         yield self._finish(question, resolved, draft, passages, info, timings, started)
 

@@ -107,7 +107,14 @@ def build_tiny_gguf(path: Path, seed: int = 0) -> Path:
         writer.add_tensor(f"blk.{i}.ffn_up.weight", t(n_ff, n_embd))
         writer.add_tensor(f"blk.{i}.ffn_down.weight", t(n_embd, n_ff))
     writer.add_tensor("output_norm.weight", np.ones(n_embd, dtype=np.float32))
-    writer.add_tensor("output.weight", t(n_vocab, n_embd))
+    # Output rows: zero for control tokens (never preferred, so generation does not
+    # stop at once), small for raw bytes, larger for the text pieces, so greedy
+    # decoding writes readable pieces rather than invalid UTF-8.
+    output = t(n_vocab, n_embd)
+    output[:5] = 0.0
+    output[5 : 5 + 256] *= 0.1
+    output[5 + 256 :] *= 20.0
+    writer.add_tensor("output.weight", output)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()

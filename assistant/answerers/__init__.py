@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import ConfigError, ModelError
-from .base import NOT_FOUND, Answerer, Draft
+from .base import NO_OUTPUT, NOT_FOUND, Answerer, Draft
 from .extractive import ExtractiveAnswerer
 
 ANSWERERS = ("extractive", "llama", "openai")
@@ -49,4 +49,4 @@ def create_answerer(config: Config, name: str | None = None, idf=None, embedder=
     raise ConfigError(f"unknown answerer {name!r}; valid: auto, {', '.join(ANSWERERS)}")
 
 
-__all__ = ["ANSWERERS", "NOT_FOUND", "Answerer", "Draft", "ExtractiveAnswerer", "create_answerer", "find_gguf"]
+__all__ = ["ANSWERERS", "NOT_FOUND", "NO_OUTPUT", "Answerer", "Draft", "ExtractiveAnswerer", "create_answerer", "find_gguf"]

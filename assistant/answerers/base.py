@@ -12,6 +12,10 @@ NOT_FOUND = {
     "zh": "文档中没有找到能回答这个问题的内容。",
     "en": "The documents do not contain an answer to this question.",
 }
+NO_OUTPUT = {
+    "zh": "模型没有生成回答（提示词可能超过了模型的上下文长度，可调小 prompt_tokens）。",
+    "en": "The model returned no text (the prompt may exceed its context window; lower prompt_tokens).",
+}
 
 
 @dataclass

@@ -1,0 +1,125 @@
+"""The llama.cpp answerer end to end with a tiny random GGUF written by the test
+(real llama-cpp-python loading, chat template, streaming), and the checks every
+generated answer goes through."""
+
+import re
+
+import pytest
+
+from assistant import ModelError
+from assistant.answerers import ExtractiveAnswerer, create_answerer, find_gguf
+from assistant.answerers.llama import LlamaAnswerer, physical_cores
+from assistant.answerers.prompt import build_messages
+from assistant.pipeline import Assistant
+
+QUESTION = "2024年重庆网民规模是多少？"
+
+
+@pytest.fixture(scope="module")
+def llama_assistant(seed_index, tiny_gguf):
+    config = seed_index.config.replace(answerer="llama", llm_model=str(tiny_gguf), llm_max_tokens=24)
+    answerer = create_answerer(config)
+    yield Assistant(seed_index, answerer, config)
+    answerer.close()
+
+
+def test_loads_streams_and_fits_the_budget(llama_assistant):
+    answerer = llama_assistant.answerer
+    assert isinstance(answerer, LlamaAnswerer)
+    assert answerer.llm.metadata["tokenizer.chat_template"].startswith("{% for message")
+    pieces = list(llama_assistant.stream(QUESTION))
+    text_pieces, answer = pieces[:-1], pieces[-1]
+    assert len(text_pieces) >= 2 and all(isinstance(p, str) for p in text_pieces)
+    assert answer.mode["answerer"] == "llama.cpp (tiny-chatml.gguf)"
+    assert 0 < answerer.last_prompt_tokens <= answerer.budget <= 1000
+    # Random weights write noise: whatever it wrote, every kept marker points at a
+    # real passage and the checks ran.
+    assert all(1 <= c.number <= llama_assistant.config.top_k for c in answer.citations)
+    assert isinstance(answer.unverified_numbers, list)
+
+
+def test_prompt_is_cut_to_the_token_budget(seed_index, tiny_gguf):
+    # The tiny byte-level tokenizer spends 3 tokens per CJK character.
+    config = seed_index.config.replace(answerer="llama", llm_model=str(tiny_gguf), prompt_tokens=900)
+    answerer = create_answerer(config)
+    try:
+        passages = seed_index.search(QUESTION, 5)
+        messages, used, tokens = build_messages(QUESTION, passages, False, answerer.budget, answerer.count_tokens)
+        assert tokens <= 900 and 1 <= used < 5
+        user = messages[1]["content"]
+        assert user.startswith("资料：\n\n[1] 《重庆市互联网发展报告(2024)》发布 › ")
+        assert user.endswith(f"问题：{QUESTION}")
+        assert "只根据用户给出的编号资料回答" in messages[0]["content"]
+        full, _, _ = build_messages(QUESTION, passages, False, 5000, answerer.count_tokens)
+        headers = re.findall(r"^\[(\d)\] ", full[1]["content"], re.M)
+        assert headers == ["1", "2", "3", "4", "5"]  # all five passages when they fit
+    finally:
+        answerer.close()
+
+
+def test_english_prompt_for_english_questions(seed_index):
+    passages = seed_index.search("网民规模", 2)
+    messages, used, _ = build_messages("How many internet users?", passages, True, 1000, len)
+    assert "Answer in English" in messages[0]["content"] and messages[1]["content"].startswith("Passages:")
+
+
+def test_generated_answer_is_checked(llama_assistant, monkeypatch):
+    # Random weights cannot be made to write a wrong number on purpose, so the
+    # model's output is replaced at the generation boundary (the only stub here).
+    scripted = ["重庆网民规模达2495万人[1]，", "同比增长9.9%[1]。", "互联网普及率全国领先[7]。"]
+    monkeypatch.setattr(llama_assistant.answerer, "_completion", lambda messages: iter(scripted))
+    answer = llama_assistant.ask(QUESTION)
+    assert [c.number for c in answer.citations] == [1]
+    assert "[7]" not in answer.text
+    assert answer.unverified_numbers == ["9.9%"]
+    assert "⚠ 以下数字未在引用段落中找到：9.9%" in answer.text
+    assert answer.uncited_sentences == ["互联网普及率全国领先。"]
+    assert "2495" in answer.citations[0].supporting_text
+
+
+def test_model_says_not_found(llama_assistant, monkeypatch):
+    monkeypatch.setattr(llama_assistant.answerer, "_completion", lambda m: iter(["文档中没有找到相关信息。"]))
+    answer = llama_assistant.ask(QUESTION)
+    assert answer.abstained and answer.citations == []
+
+
+def test_irrelevant_passages_never_reach_the_model(llama_assistant, monkeypatch):
+    def fail(messages):
+        raise AssertionError("the model was called for an unanswerable question")
+
+    monkeypatch.setattr(llama_assistant.answerer, "_completion", fail)
+    answer = llama_assistant.ask("贵州省5G基站数是多少？")
+    assert answer.abstained and answer.text == "文档中没有找到能回答这个问题的内容。"
+
+
+def test_auto_prefers_a_local_gguf(config, tiny_gguf, tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    assert isinstance(create_answerer(config.replace(models_dir=str(models))), ExtractiveAnswerer)
+    (models / "tiny.gguf").write_bytes(tiny_gguf.read_bytes())
+    cfg = config.replace(models_dir=str(models))
+    assert find_gguf(cfg) == models / "tiny.gguf"
+    answerer = create_answerer(cfg)
+    assert isinstance(answerer, LlamaAnswerer)
+    answerer.close()
+
+
+def test_unreadable_and_missing_models_are_clear_errors(config, tmp_path):
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + b"\x00" * 64)
+    with pytest.raises(ModelError, match="cannot load GGUF model .*broken.gguf"):
+        create_answerer(config.replace(llm_model=str(bad)), "llama")
+    with pytest.raises(ModelError, match="llm_model 'nope.gguf' not found"):
+        create_answerer(config.replace(llm_model="nope.gguf"), "llama")
+    with pytest.raises(ModelError, match="no GGUF model in"):
+        create_answerer(config, "llama")
+
+
+def test_threads_are_physical_cores():
+    assert 1 <= physical_cores() <= 256
+
+
+def test_empty_generation_is_reported(llama_assistant, monkeypatch):
+    monkeypatch.setattr(llama_assistant.answerer, "_completion", lambda m: iter([]))
+    answer = llama_assistant.ask(QUESTION)
+    assert answer.abstained and answer.text.startswith("模型没有生成回答")

@@ -1,0 +1,78 @@
+"""The OpenAI-compatible answerer against llama-cpp-python's own server, started
+by the test on loopback with the tiny GGUF."""
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from assistant import ModelError
+from assistant.answerers import create_answerer
+from assistant.answerers.openai import OpenAIAnswerer, estimate_tokens
+from assistant.pipeline import Assistant
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tiny_gguf):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf), "--host", "127.0.0.1",
+         "--port", str(port), "--n_ctx", "2048"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"llama_cpp.server exited: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/models", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("llama_cpp.server did not start within 60 s")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_streams_an_answer_from_the_server(server, seed_index):
+    # The tiny model's byte tokenizer spends 3 tokens per CJK character, so the
+    # (character-based) budget is set low enough to fit its 2048-token context.
+    config = seed_index.config.replace(
+        answerer="openai", openai_base_url=server, llm_max_tokens=16, prompt_tokens=300
+    )
+    answerer = create_answerer(config)
+    assert isinstance(answerer, OpenAIAnswerer)
+    assert answerer.model.endswith("tiny-chatml.gguf")  # discovered from /v1/models
+    assistant = Assistant(seed_index, answerer, config)
+    pieces = list(assistant.stream("2024年重庆网民规模是多少？"))
+    answer = pieces[-1]
+    assert len(pieces) >= 2 and all(isinstance(p, str) for p in pieces[:-1])
+    assert answer.mode["answerer"].startswith("OpenAI-compatible server (")
+    assert 0 < answerer.last_prompt_tokens <= 300
+    assert not answer.abstained and answer.text.strip()
+    assert all(1 <= c.number <= config.top_k for c in answer.citations)
+    answerer.close()
+
+
+def test_unreachable_server_is_a_clear_error(config):
+    port = _free_port()  # nothing listens there
+    with pytest.raises(ModelError, match=f"cannot reach the OpenAI-compatible server at http://127.0.0.1:{port}/v1"):
+        create_answerer(config.replace(openai_base_url=f"http://127.0.0.1:{port}/v1"), "openai")
+
+
+def test_token_estimate_is_conservative_for_chinese():
+    assert estimate_tokens("重庆网民规模达2495万人") >= 10
+    assert estimate_tokens("internet users") == 4
