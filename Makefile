@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: install
 	$(BIN)/assistant index
-	$(BIN)/assistant search
+	$(BIN)/assistant ask
 
 test: install
 	$(BIN)/python -m pytest

@@ -41,6 +41,10 @@ class Config:
     rrf_k: int = 60  # reciprocal-rank fusion constant (Cormack et al. 2009)
     diversity: float = 0.85  # score multiplier per earlier hit from the same document
 
+    # The extractive answerer is cheap per passage, so it reads more than fit in an
+    # LLM prompt: 5 -> 0.939, 8 -> 0.949 accuracy on the seed questions.
+    extractive_passages: int = 8
+
     # Answering. "auto": llama.cpp when a GGUF is in models_dir (or llm_model is
     # set), else extractive. "openai" talks to any OpenAI-compatible server.
     answerer: str = "auto"

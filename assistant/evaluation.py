@@ -114,3 +114,44 @@ def retrieval_report(index, questions: list[Question], ks=(1, 5, 10)) -> dict:
         "types": summary,
         "latency_ms": {"p50": round(percentile(latencies, 50), 2), "p95": round(percentile(latencies, 95), 2)},
     }
+
+
+def answer_report(assistant, questions: list[Question]) -> dict:
+    """Answer quality of an Assistant on a question set: accuracy (a gold answer in
+    the answer text and in a cited passage), abstention precision/recall on the
+    unanswerable questions, wrong abstentions, answer length, latency."""
+    by_type: dict[str, list[dict]] = defaultdict(list)
+    latencies, lengths, rows = [], [], []
+    for q in questions:
+        answer = assistant.ask(q.question)
+        latencies.append(answer.timings.get("total_ms", 0.0))
+        cited = "\n".join(c.quote for c in answer.citations)
+        row = {
+            "id": q.id, "type": q.type, "answerable": q.answerable, "abstained": answer.abstained,
+            "correct": q.answerable and not answer.abstained
+            and contains_answer(answer.text, q) and contains_answer(cited, q),
+            "length": len(answer.text), "text": answer.text,
+        }
+        rows.append(row)
+        by_type[q.type].append(row)
+        if q.answerable and not answer.abstained:
+            lengths.append(len(answer.text))
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    abstained = [r for r in rows if r["abstained"]]
+    summary = {
+        "types": {
+            t: {"n": len(rs), "accuracy": round(statistics.fmean(r["correct"] for r in rs), 4) if rs[0]["answerable"] else None,
+                "abstained": sum(r["abstained"] for r in rs)}
+            for t, rs in sorted(by_type.items())
+        },
+        "answerable": len(answerable),
+        "accuracy": round(statistics.fmean(r["correct"] for r in answerable), 4) if answerable else None,
+        "wrongly_abstained": sum(r["abstained"] for r in answerable),
+        "unanswerable": len(unanswerable),
+        "abstention_recall": round(sum(r["abstained"] for r in unanswerable) / len(unanswerable), 4) if unanswerable else None,
+        "abstention_precision": round(sum(not r["answerable"] for r in abstained) / len(abstained), 4) if abstained else None,
+        "median_answer_chars": statistics.median(lengths) if lengths else None,
+        "latency_ms": {"p50": round(percentile(latencies, 50), 2), "p95": round(percentile(latencies, 95), 2)},
+    }
+    return {"summary": summary, "results": rows}

@@ -111,7 +111,7 @@ class Assistant:
         """Top passages; a question about several years is also searched once per
         year so each year's document can surface."""
         info = info or analyze(question)
-        k = self.config.top_k
+        k = self.answerer.passage_count(self.config)
         if len(info.years) < 2:
             return self.index.search(question, k)
         merged, seen = [], set()

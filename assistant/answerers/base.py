@@ -33,6 +33,10 @@ class Answerer:
     def describe(self) -> str:
         return self.name
 
+    def passage_count(self, config) -> int:
+        """How many retrieved passages this answerer reads."""
+        return config.top_k
+
     def answer(
         self, question: str, info: QuestionInfo, passages: list, history=None
     ) -> Generator[str, None, Draft]:

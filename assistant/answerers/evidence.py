@@ -235,10 +235,19 @@ def _modifier_factor(focus: str, clause_norm: str, info: QuestionInfo) -> float:
     """1.0, or 0.5 when the focus term carries a modifier the question lacks:
     "农产品网络零售额" does not answer a question about "网络零售额"."""
     pos = clause_norm.find(focus)
+    question = normalize(info.text)
+    # Walk left over the question's own words ("网络" in "网络零售额").
+    moved = True
+    while moved:
+        moved = False
+        for t in info.terms:
+            if len(t) >= 2 and clause_norm.endswith(t, 0, pos):
+                pos -= len(t)
+                moved = True
     if pos < 2:
         return 1.0
     before = clause_norm[pos - 2 : pos]
-    if re.fullmatch(f"[{CJK}]{{2}}", before) and before not in normalize(info.text) and before[-1] not in "的年市省达":
+    if re.fullmatch(f"[{CJK}]{{2}}", before) and before not in question and before[-1] not in "的年市省达":
         return 0.5
     return 1.0
 

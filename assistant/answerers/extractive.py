@@ -27,6 +27,9 @@ class ExtractiveAnswerer(Answerer):
         self.embedder = embedder  # used for English questions over Chinese text
         self.min_coverage = min_coverage
 
+    def passage_count(self, config) -> int:
+        return max(config.top_k, config.extractive_passages)
+
     def answer(self, question: str, info: QuestionInfo, passages: list, history=None) -> Generator[str, None, Draft]:
         draft = self.draft(info, passages)
         yield draft.text
