@@ -79,7 +79,7 @@ class Evidence:
             if not grown:
                 break
         a, b = clauses[lo][0], clauses[hi][1]
-        text = self.quote[a:b].strip().rstrip("，,、：:")
+        text = self.quote[a:b].strip().rstrip("，,、：:").replace("\t", " | ")
         return ("…" if a > s0 else "") + text + ("…" if b < s1 else "")
 
 
