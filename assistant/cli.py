@@ -90,19 +90,25 @@ def cmd_search(args) -> int:
         else:
             _print_hits(hits)
         return 0
-    # Interactive: one query per line until EOF / Ctrl-D.
     docs = len(index.data.documents)
     print(f"{docs} documents, {len(index.chunks)} chunks ({index.mode} retrieval). "
           "Type a question, empty line or Ctrl-D to quit.", file=sys.stderr)
+    for query in _prompt_lines():
+        _print_hits(index.search(query, args.k))
+    return 0
+
+
+def _prompt_lines():
+    """Interactive input, one line per question, until an empty line or EOF."""
     while True:
         try:
-            query = input("? ").strip()
+            line = input("? ").strip()
         except (EOFError, KeyboardInterrupt):
             print(file=sys.stderr)
-            return 0
-        if not query:
-            return 0
-        _print_hits(index.search(query, args.k))
+            return
+        if not line:
+            return
+        yield line
 
 
 def _print_answer(answer) -> None:
@@ -130,21 +136,12 @@ def cmd_ask(args) -> int:
     for notice in assistant.notices:
         print(f"notice: {notice}", file=sys.stderr)
     history: list[dict] = []
-    questions = [" ".join(args.question)] if args.question else None
+    questions = [" ".join(args.question)] if args.question else _prompt_lines()
+    # LLM tokens are shown on stderr as they come (a terminal only); the checked
+    # answer with its sources follows on stdout.
+    live = sys.stderr.isatty() and assistant.answerer.name != "extractive"
     try:
-        while True:
-            if questions is not None:
-                if not questions:
-                    return 0
-                question = questions.pop(0)
-            else:
-                try:
-                    question = input("? ").strip()
-                except (EOFError, KeyboardInterrupt):
-                    print(file=sys.stderr)
-                    return 0
-                if not question:
-                    return 0
+        for question in questions:
             if args.json:
                 answer = assistant.ask(question, history)
                 print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -152,12 +149,11 @@ def cmd_ask(args) -> int:
                 answer = None
                 streamed = False
                 for piece in assistant.stream(question, history):
-                    if isinstance(piece, str):
-                        if assistant.answerer.name != "extractive":
-                            print(piece, end="", flush=True, file=sys.stderr)
-                            streamed = True
-                    else:
+                    if not isinstance(piece, str):
                         answer = piece
+                    elif live:
+                        print(piece, end="", flush=True, file=sys.stderr)
+                        streamed = True
                 if streamed:
                     print(file=sys.stderr)
                 _print_answer(answer)
@@ -167,6 +163,7 @@ def cmd_ask(args) -> int:
             ]
     finally:
         assistant.close()
+    return 0
 
 
 def cmd_info(args) -> int:

@@ -70,3 +70,30 @@ def test_models_pull_fails_fast_without_network(capsys, tmp_path):
     code, _, err = _run(capsys, "models", "pull", "multilingual-e5-small")
     assert code == 1 and time.monotonic() - started < 15
     assert "cannot reach huggingface.co" in err and "intfloat--multilingual-e5-small" in err
+
+
+def test_ask_prints_answer_and_sources(capsys, tmp_path, monkeypatch):
+    idx = str(tmp_path / "idx")
+    assert main(["index", str(SEEDS), "--index", idx, "--lexical", "-q"]) == 0
+    capsys.readouterr()
+    code, out, err = _run(capsys, "ask", "--index", idx, "--lexical", "2024年四川电信业务收入是多少？")
+    assert code == 0
+    assert out.startswith("电信业务收入(亿元)：825.8 [1]")
+    assert "来源 Sources:\n[1] 数字四川发展报告(2024年) › " in out
+    assert "(lexical; extractive;" in err
+    code, out, _ = _run(capsys, "ask", "--index", idx, "--lexical", "--json", "贵州省5G基站数是多少？")
+    d = json.loads(out)
+    assert d["abstained"] is True and d["citations"] == []
+
+
+def test_ask_conversation_resolves_follow_ups(capsys, tmp_path, monkeypatch):
+    idx = str(tmp_path / "idx")
+    assert main(["index", str(SEEDS), "--index", idx, "--lexical", "-q"]) == 0
+    capsys.readouterr()
+    lines = iter(["2024年重庆网民规模是多少？", "那2023年呢？", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
+    code, out, _ = _run(capsys, "ask", "--index", idx, "--lexical")
+    assert code == 0
+    first, second = out.split("来源 Sources:")[0], out.split("来源 Sources:")[1]
+    assert first.startswith("2495万人 [1]")
+    assert "2362萬人 [1]" in second
