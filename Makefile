@@ -20,9 +20,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) install -c constraints.txt -e ".[all,dev]"
 	touch $(STAMP)
 
+# The chat UI over seeds/ on http://127.0.0.1:7860 (the index is built or updated first).
 run: install
-	$(BIN)/assistant index
-	$(BIN)/assistant ask
+	$(BIN)/assistant ui
 
 test: install
 	$(BIN)/python -m pytest

@@ -166,6 +166,50 @@ def cmd_ask(args) -> int:
     return 0
 
 
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _ui_auth(args):
+    if args.auth and ":" not in args.auth:
+        raise AssistantError("--auth must be USER:PASSWORD")
+    if args.auth_file:
+        try:
+            lines = [line.strip() for line in Path(args.auth_file).read_text(encoding="utf-8").splitlines()]
+        except OSError as exc:
+            raise AssistantError(f"cannot read --auth-file {args.auth_file}: {exc.strerror}") from exc
+        pairs = [tuple(line.split(":", 1)) for line in lines if line and not line.startswith("#")]
+        if not pairs or any(len(p) != 2 for p in pairs):
+            raise AssistantError(f"--auth-file {args.auth_file}: expected lines of USER:PASSWORD")
+        return pairs
+    if args.auth:
+        return [tuple(args.auth.split(":", 1))]
+    if args.host not in _LOOPBACK and not args.host.startswith("127.") and not args.no_auth:
+        raise AssistantError(
+            f"binding {args.host} exposes the UI to the network: give --auth USER:PASSWORD "
+            "(or --auth-file), or --no-auth if that is really intended"
+        )
+    return None
+
+
+def cmd_ui(args) -> int:
+    from .ui.app import launch
+    from .ui.service import AssistantService
+
+    auth = _ui_auth(args)
+    config = _config(args)
+    print("正在准备索引 Preparing the index…", file=sys.stderr)
+    service = AssistantService(config, index_path=args.index)
+    for notice in service.notices:
+        print(f"notice: {notice}", file=sys.stderr)
+    print(f"{service.last_report.summary()}", file=sys.stderr)
+    print(f"打开 Open http://{args.host}:{args.port}", file=sys.stderr)
+    try:
+        launch(service, args.host, args.port, auth)
+    finally:
+        service.close()
+    return 0
+
+
 def cmd_info(args) -> int:
     from .index import Index
 
@@ -238,6 +282,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=None, help="number of passages to answer from")
     common(p)
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("ui", help="the chat UI in the browser (indexes the corpus first)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", help="USER:PASSWORD required to open the UI")
+    p.add_argument("--auth-file", help="file of USER:PASSWORD lines")
+    p.add_argument("--no-auth", action="store_true", help="allow a non-loopback bind without a password")
+    common(p)
+    p.set_defaults(func=cmd_ui)
 
     p = sub.add_parser("info", help="what is indexed, which models are active")
     common(p)

@@ -3,7 +3,6 @@ with a gentle per-document penalty so several documents can surface."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -29,7 +29,7 @@ from ..errors import IndexMismatchError, IndexNotFoundError
 
 FORMAT_VERSION = 1
 # Bump when cleaning or chunking rules change in a way that changes chunk text.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 
 
 def index_settings(config: Config) -> dict:

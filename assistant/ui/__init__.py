@@ -1,0 +1,1 @@
+"""Browser chat UI (Gradio). Imported only by `assistant ui`: gradio is heavy."""

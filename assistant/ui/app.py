@@ -1,0 +1,154 @@
+"""The Gradio Blocks app: chat with streamed answers and source cards, a
+documents panel (upload, list, remove) and settings. Labels: Chinese first."""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+from ..answer import Answer
+from .render import CSS, answer_markdown, source_cards, status_line
+from .service import AssistantService
+
+EXAMPLES = [
+    "2024年重庆网民规模是多少？",
+    "2023年和2024年重庆网民规模分别是多少？",
+    "2024年四川电信业务收入是多少？",
+    "重庆IPv6用户连接数是多少？",
+    "How many internet users did Chongqing have in 2024?",
+]
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf", ".docx"]
+
+
+def _gradio():
+    # Read at import: no usage statistics leave the machine.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        import gradio as gr
+    except ImportError as exc:
+        from ..errors import MissingDependencyError
+
+        raise MissingDependencyError("gradio", "ui") from exc
+    return gr
+
+
+def build_app(service: AssistantService):
+    gr = _gradio()
+
+    def respond(message: str, chat: list, turns: list, k: int, answerer: str):
+        message = (message or "").strip()
+        if not message:
+            yield chat, turns, gr.update(), gr.update(), ""
+            return
+        chat = chat + [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
+        yield chat, turns, source_cards(None), gr.update(), ""
+        assistant = service.assistant(answerer, k)
+        text = ""
+        answer: Answer | None = None
+        for piece in assistant.stream(message, turns):
+            if isinstance(piece, Answer):
+                answer = piece
+            else:
+                text += piece
+                chat[-1] = {"role": "assistant", "content": html.escape(text)}
+                yield chat, turns, gr.update(), gr.update(), ""
+        chat[-1] = {"role": "assistant", "content": answer_markdown(answer)}
+        turns = turns + [
+            {"role": "user", "content": message, "resolved": answer.resolved_question or message},
+            {"role": "assistant", "content": answer.text},
+        ]
+        yield chat, turns, source_cards(answer), status_line(answer.mode, answer, service.notices), ""
+
+    def upload(files, progress=gr.Progress()):
+        if not files:
+            return "请选择文件 Choose files first.", gr.update(), gr.update()
+        pairs = []
+        for f in files:
+            path = Path(getattr(f, "name", f))
+            original = getattr(f, "orig_name", None) or path.name
+            pairs.append((path, original))
+        progress(0, desc="保存 Saving")
+        results = service.add_files(pairs, progress=progress)
+        lines = ["| 文件 File | 结果 Result | 说明 Detail |", "|---|---|---|"]
+        for r in results:
+            status = "已索引 indexed" if r["status"] == "indexed" else "**跳过 skipped**"
+            lines.append(f"| {html.escape(r['file'])} | {status} | {html.escape(r['detail'])} |")
+        return "\n".join(lines), service.documents(), gr.update(choices=_doc_ids())
+
+    def remove(doc_id: str):
+        if not doc_id:
+            return "请选择文档 Choose a document.", gr.update(), gr.update()
+        try:
+            message = service.remove_document(doc_id)
+        except Exception as exc:  # shown to the user, not a traceback
+            message = f"**{exc}**"
+        return message, service.documents(), gr.update(choices=_doc_ids(), value=None)
+
+    def _doc_ids() -> list[str]:
+        return [row[0] for row in service.documents()]
+
+    def clear():
+        return [], [], source_cards(None), status_line(service.assistant().mode, None, service.notices)
+
+    with gr.Blocks(title="文档问答助手 Document QA", analytics_enabled=False) as app:
+        turns = gr.State([])
+        gr.Markdown("## 文档问答助手 · Document QA\n基于本地文档回答问题，每个事实都标注出处。 Answers from your documents, every fact cited.")
+        status = gr.Markdown(status_line(service.assistant().mode, None, service.notices), elem_id="status")
+        with gr.Tab("问答 Chat"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(label="对话 Conversation", height=460, elem_id="chat", sanitize_html=True)
+                    with gr.Row():
+                        box = gr.Textbox(
+                            placeholder="输入问题，回车发送 Ask a question, press Enter", show_label=False,
+                            scale=5, elem_id="question", autofocus=True,
+                        )
+                        send = gr.Button("发送 Send", variant="primary", scale=1, elem_id="send")
+                        reset = gr.Button("新对话 New chat", scale=1)
+                    gr.Examples(EXAMPLES, inputs=box, label="示例问题 Examples")
+                with gr.Column(scale=2):
+                    gr.Markdown("### 来源 Sources")
+                    cards = gr.HTML(source_cards(None), elem_id="sources")
+            with gr.Accordion("设置 Settings", open=False):
+                k = gr.Slider(1, 10, value=service.config.top_k, step=1, label="检索段落数 Passages")
+                answerer = gr.Dropdown(
+                    service.available_answerers(), value=service.default_answerer(), label="回答方式 Answerer"
+                )
+        with gr.Tab("文档 Documents"):
+            files = gr.File(
+                label="上传文档 Upload (.txt .md .html .pdf .docx)", file_count="multiple",
+                file_types=UPLOAD_TYPES, elem_id="upload",
+            )
+            add = gr.Button("上传并索引 Upload & index", variant="primary", elem_id="add")
+            upload_result = gr.Markdown(elem_id="upload-result")
+            table = gr.Dataframe(
+                value=service.documents(), headers=["文档 ID", "标题 Title", "年份 Year", "段落 Chunks"],
+                interactive=False, label="已索引文档 Indexed documents", elem_id="documents",
+            )
+            with gr.Row():
+                pick = gr.Dropdown(_doc_ids(), value=None, label="选择文档 Document", elem_id="remove-pick")
+                delete = gr.Button("移除 Remove", variant="stop", elem_id="remove")
+            remove_result = gr.Markdown(elem_id="remove-result")
+
+        outputs = [chat, turns, cards, status, box]
+        box.submit(respond, [box, chat, turns, k, answerer], outputs)
+        send.click(respond, [box, chat, turns, k, answerer], outputs)
+        reset.click(clear, None, [chat, turns, cards, status])
+        add.click(upload, [files], [upload_result, table, pick])
+        delete.click(remove, [pick], [remove_result, table, pick])
+    return app
+
+
+def launch(service: AssistantService, host: str = "127.0.0.1", port: int = 7860, auth=None, quiet=False):
+    gr = _gradio()
+    app = build_app(service)
+    # Several users at once; the llama answerer serialises its own generation.
+    app.queue(default_concurrency_limit=4, max_size=64)
+    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"])  # no web fonts
+    app.launch(
+        server_name=host, server_port=port, auth=auth, share=False, inbrowser=False, quiet=quiet,
+        max_file_size=f"{int(service.config.max_file_mb)}mb", css=CSS, theme=theme, show_error=False,
+        footer_links=[],
+    )

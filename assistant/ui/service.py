@@ -1,0 +1,148 @@
+"""What the UI needs from the product, thread-safe: one index and one set of
+answerers shared by every session; uploads and removals update the index under
+a lock and swap it in whole, so answers in progress keep reading the old one."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+from ..answerers import create_answerer, find_gguf
+from ..answerers.evidence import idf_from, known_from
+from ..config import Config
+from ..errors import AssistantError
+from ..index import Index, build_index, default_index_path
+from ..models import load_embedder
+from ..pipeline import Assistant
+from .uploads import UploadRejected, store_upload
+
+
+class AssistantService:
+    def __init__(self, config: Config, corpus: str | Path | None = None, index_path: str | Path | None = None):
+        self.config = config
+        self.corpus = Path(corpus or config.corpus_dir)
+        self.index_path = Path(index_path) if index_path else default_index_path([str(self.corpus)], config)
+        self._write_lock = threading.Lock()
+        self._answerers: dict[str, object] = {}
+        self._answerer_lock = threading.Lock()
+        self.embedder, notice = load_embedder(config)
+        self.notices = [notice] if notice else []
+        if self.embedder is None and not find_gguf(config):
+            self.notices = [
+                f"没有模型文件：当前为 BM25 检索 + 抽取式回答。把嵌入模型（{config.embedding_model}）放进 "
+                f"{config.models_dir}/ 可启用混合检索和英文提问，放入 GGUF 可启用生成式回答。 No model files: "
+                "BM25 retrieval and extractive answers; an embedding model in models/ enables hybrid retrieval "
+                "and English questions, a GGUF enables generated answers (see models/README.md)."
+            ]
+        self.last_report = build_index([str(self.corpus)], self.index_path, config, self.embedder)
+        self.index = self._load()
+        self.assistant().ask("预热")  # load dictionaries now, not on the first user's question
+
+    def _load(self) -> Index:
+        return Index.load(self.index_path, self.config, embedder=self.embedder)
+
+    # ---------------------------------------------------------------- answering
+
+    def available_answerers(self) -> list[str]:
+        names = ["extractive"]
+        if self.config.llm_model or find_gguf(self.config):
+            names.append("llama")
+        if self.config.answerer == "openai" or self.config.openai_model:
+            names.append("openai")
+        return names
+
+    def default_answerer(self) -> str:
+        names = self.available_answerers()
+        wanted = self.config.answerer
+        if wanted in names:
+            return wanted
+        return "llama" if "llama" in names else "extractive"
+
+    def answerer(self, name: str, index: Index):
+        """LLM answerers are created once (a GGUF loads once) and shared; the
+        extractive one is cheap and reads the statistics of the given index."""
+        if name == "extractive":
+            return create_answerer(
+                self.config, name, idf=idf_from(index.lexical), embedder=index.embedder,
+                known=known_from(index.lexical),
+            )
+        with self._answerer_lock:
+            if name not in self._answerers:
+                self._answerers[name] = create_answerer(self.config, name)
+            return self._answerers[name]
+
+    def assistant(self, answerer: str | None = None, top_k: int | None = None) -> Assistant:
+        config = self.config.replace(top_k=int(top_k)) if top_k else self.config
+        index = self.index  # one consistent snapshot for this request
+        return Assistant(index, self.answerer(answerer or self.default_answerer(), index), config)
+
+    # ---------------------------------------------------------------- documents
+
+    def documents(self) -> list[list]:
+        docs = self.index.data.documents
+        return [
+            [doc_id, meta.get("title") or "", meta.get("year") or "", meta.get("n_chunks") or 0]
+            for doc_id, meta in sorted(docs.items())
+        ]
+
+    def add_files(self, files: list[tuple[Path, str]], progress=None) -> list[dict]:
+        """Store uploads in the corpus folder and index them incrementally.
+        Returns one {"file", "status", "detail"} per file."""
+        results: list[dict] = []
+        max_bytes = int(self.config.max_file_mb * 2**20)
+        with self._write_lock:
+            stored = []
+            for source, name in files:
+                try:
+                    item = store_upload(Path(source), name, self.corpus, max_bytes)
+                    stored.append((name, item))
+                except UploadRejected as exc:
+                    results.append({"file": name, "status": "skipped", "detail": str(exc)})
+            if not stored:
+                return results
+
+            def on_file(path: str, n: int, total: int) -> None:
+                if progress is not None:
+                    progress((n, total), desc=f"索引 Indexing {Path(path).name}")
+
+            report = build_index([str(self.corpus)], self.index_path, self.config, self.embedder, progress=on_file)
+            self.index = self._load()  # swap: answers in progress keep the old object
+            self.last_report = report
+            skipped = {Path(s["path"]).name: s["reason"] for s in report.skipped}
+            documents = self.index.data.documents
+            for name, item in stored:
+                doc_id = item.path.stem
+                if item.name in skipped:
+                    item.path.unlink(missing_ok=True)  # not indexable: do not keep it around
+                    results.append({"file": name, "status": "skipped", "detail": skipped[item.name]})
+                    continue
+                chunks = documents.get(doc_id, {}).get("n_chunks", 0)
+                detail = f"{chunks} chunks" + (f"; {item.note}" if item.note else "")
+                results.append({"file": name, "status": "indexed", "detail": detail, "doc_id": doc_id})
+        return results
+
+    def remove_document(self, doc_id: str) -> str:
+        """Take a document out of the index. Its file moves to <corpus>/.removed/
+        (hidden folders are not indexed), so nothing is deleted for good."""
+        with self._write_lock:
+            meta = self.index.data.documents.get(doc_id)
+            if meta is None:
+                raise AssistantError(f"no document {doc_id!r} in the index")
+            path = Path(meta["path"])
+            if path.exists():
+                trash = self.corpus / ".removed"
+                trash.mkdir(exist_ok=True)
+                target = trash / path.name
+                n = 1
+                while target.exists():
+                    target = trash / f"{path.stem}-{n}{path.suffix}"
+                    n += 1
+                shutil.move(str(path), target)
+            build_index([str(self.corpus)], self.index_path, self.config, self.embedder)
+            self.index = self._load()
+        return f"已移除 Removed {doc_id}"
+
+    def close(self) -> None:
+        for answerer in self._answerers.values():
+            answerer.close()

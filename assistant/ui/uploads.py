@@ -1,0 +1,75 @@
+"""Checking and storing uploaded files: allowed types, size limit, safe names,
+nothing overwritten silently."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..ingest.loaders import SUPPORTED_EXTENSIONS
+
+_UNSAFE_RE = re.compile(r"[^\w\u3400-\u9fff.\-()（）]+")
+
+
+class UploadRejected(Exception):
+    pass
+
+
+def safe_name(name: str) -> str:
+    """A file name that cannot leave its folder: no directories, no `..`, no
+    control or shell characters, not hidden, at most 120 characters."""
+    name = unicodedata.normalize("NFC", name or "")
+    if "/" in name or "\\" in name or ".." in name:
+        raise UploadRejected(f"unsafe file name {name!r} (paths are not allowed)")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        raise UploadRejected(f"file name {name!r} has no extension")
+    stem = _UNSAFE_RE.sub("_", stem).strip("._-") or "document"
+    return f"{stem[:100]}.{ext.lower()}"
+
+
+@dataclass
+class Stored:
+    name: str  # final file name in the corpus folder
+    path: Path
+    note: str = ""  # e.g. "renamed: a file with this name exists"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def store_upload(source: Path, original_name: str, corpus: Path, max_bytes: int) -> Stored:
+    """Copy an uploaded temp file into the corpus folder under a safe name."""
+    name = safe_name(original_name)
+    ext = "." + name.rsplit(".", 1)[1]
+    if ext not in SUPPORTED_EXTENSIONS:
+        raise UploadRejected(
+            f"{original_name}: unsupported file type {ext}; allowed: {', '.join(sorted(SUPPORTED_EXTENSIONS))}"
+        )
+    size = source.stat().st_size
+    if size > max_bytes:
+        raise UploadRejected(f"{original_name}: too large ({size / 2**20:.1f} MB > {max_bytes / 2**20:.0f} MB)")
+    if size == 0:
+        raise UploadRejected(f"{original_name}: empty file")
+    target = corpus / name
+    stem = name.rsplit(".", 1)[0]
+    note = ""
+    if target.exists() and _sha(target) == _sha(source):
+        raise UploadRejected(f"{original_name}: identical to {name}, already in the corpus")
+    # The file stem is the document id: another file with this stem (any type)
+    # means a new name, never an overwrite.
+    taken = {p.stem for p in corpus.iterdir()} if corpus.exists() else set()
+    if stem in taken:
+        n = 1
+        while f"{stem}-{n}" in taken:
+            n += 1
+        target = corpus / f"{stem}-{n}{ext}"
+        note = f"saved as {target.name}: a document named {stem} already exists"
+    corpus.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return Stored(target.name, target, note)

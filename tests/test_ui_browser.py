@@ -1,0 +1,161 @@
+"""The chat UI in a real browser: Debian's Chromium driven by Playwright against
+the app started on a free loopback port over a copy of the seeds."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import ROOT, SEEDS
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{CHROMIUM} missing: .ci/run must install the chromium package", pytrace=False)
+    pytest.skip("Debian chromium not installed (apt-get install chromium fonts-wqy-zenhei)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ui")
+    corpus = root / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ASSISTANT_CORPUS_DIR": str(corpus),
+        "ASSISTANT_INDEX_ROOT": str(root / "index"),
+        "ASSISTANT_MODELS_DIR": str(root / "models"),
+    }
+    log = open(root / "ui.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "ui", "--port", str(port)], env=env, cwd=root,
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"UI exited: {(root / 'ui.log').read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("UI did not start within 90 s")
+    yield url, corpus
+    proc.terminate()
+    proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url[0], wait_until="domcontentloaded")
+        page.wait_for_selector("#question textarea", timeout=30000)
+        yield page
+        browser.close()
+
+
+def ask(page, question: str):
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    # The status line gets the answer's timing when the answer is complete.
+    page.wait_for_function(
+        "q => document.querySelector('#status') && document.querySelector('#status').innerText.includes('用时')"
+        " && [...document.querySelectorAll('#chat .message')].some(m => m.innerText.includes(q))",
+        arg=question, timeout=30000,
+    )
+    page.wait_for_timeout(300)
+    return page.locator("#chat .message").last.inner_text(), page.locator("#sources").inner_text()
+
+
+def test_chinese_question_answer_and_source_card(page):
+    answer, sources = ask(page, "2024年四川电信业务收入是多少？")
+    assert "825.8" in answer
+    assert "数字四川发展报告(2024年)" in sources
+    assert "一、数字四川发展基础更加坚实 › (二)数字基础设施实现新跃升" in sources
+    assert page.locator("#sources mark").count() >= 1  # supporting span highlighted
+    assert page.locator("#chat a.cite[href='#src-1']").count() >= 1  # [1] links to its card
+    page.screenshot(path=str(ARTIFACTS / "ui-answer.png"), full_page=True)
+
+
+def test_two_years_two_cards(page):
+    answer, sources = ask(page, "2023年和2024年重庆网民规模分别是多少？")
+    assert "2023年：2362萬人" in answer and "2024年：2495万人" in answer
+    assert page.locator("#sources .src-card").count() == 2
+    page.screenshot(path=str(ARTIFACTS / "ui-two-years.png"), full_page=True)
+
+
+def test_follow_up_uses_the_conversation(page):
+    ask(page, "2024年重庆网民规模是多少？")
+    answer, sources = ask(page, "那2023年呢？")
+    assert "2362萬人" in answer
+    assert "重慶市互聯網發展報告(2023)" in sources  # original script on the card
+    assert "2023年重庆网民规模是多少？" in page.locator("#status").inner_text()
+
+
+def test_abstention_looks_different(page):
+    ask(page, "贵州省5G基站数是多少？")
+    assert page.locator("#chat .abstained").count() >= 1
+
+
+def test_upload_ask_remove(page, app_url, tmp_path):
+    note = tmp_path / "贵州通信.md"
+    note.write_text("# 贵州通信发展报告(2024)\n\n2024年贵州省累计建成5G基站12.6万个，居西部前列。\n", encoding="utf-8")
+    page.get_by_role("tab", name="文档 Documents").click()
+    page.locator("#upload input[type=file]").set_input_files(str(note))
+    page.wait_for_timeout(500)
+    page.locator("#add").click()
+    page.wait_for_function(
+        "() => document.querySelector('#upload-result') && document.querySelector('#upload-result').innerText.includes('已索引')",
+        timeout=60000,
+    )
+    assert "贵州通信.md" in page.locator("#upload-result").inner_text()
+    assert (app_url[1] / "贵州通信.md").exists()
+    page.screenshot(path=str(ARTIFACTS / "ui-documents.png"), full_page=True)
+
+    page.get_by_role("tab", name="问答 Chat").click()
+    answer, sources = ask(page, "2024年贵州省累计建成多少个5G基站？")
+    assert "12.6万个" in answer and "贵州通信发展报告(2024)" in sources
+
+    page.get_by_role("tab", name="文档 Documents").click()
+    pick = page.locator("#remove-pick input")
+    pick.click()
+    pick.fill("贵州通信")
+    page.get_by_role("option", name="贵州通信").click()
+    page.locator("#remove").click()
+    page.wait_for_function(
+        "() => document.querySelector('#remove-result').innerText.includes('已移除')", timeout=60000
+    )
+    assert not (app_url[1] / "贵州通信.md").exists() and (app_url[1] / ".removed" / "贵州通信.md").exists()
+
+    page.get_by_role("tab", name="问答 Chat").click()
+    answer, sources = ask(page, "2024年贵州省累计建成多少个5G基站？")
+    assert "12.6万个" not in answer and "贵州通信发展报告" not in sources
