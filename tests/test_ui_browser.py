@@ -42,10 +42,12 @@ def app_url(tmp_path_factory):
         "ASSISTANT_CORPUS_DIR": str(corpus),
         "ASSISTANT_INDEX_ROOT": str(root / "index"),
         "ASSISTANT_MODELS_DIR": str(root / "models"),
+        "BLOCKED_LOG": str(root / "blocked.log"),
     }
     log = open(root / "ui.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "ui", "--port", str(port)], env=env, cwd=root,
+        # Every non-loopback connection is refused and recorded (tests/offline_cli.py).
+        [sys.executable, str(ROOT / "tests" / "offline_cli.py"), "ui", "--port", str(port)], env=env, cwd=root,
         stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
@@ -61,7 +63,7 @@ def app_url(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("UI did not start within 90 s")
-    yield url, corpus
+    yield url, corpus, root
     proc.terminate()
     proc.wait(timeout=15)
 
@@ -159,3 +161,10 @@ def test_upload_ask_remove(page, app_url, tmp_path):
     page.get_by_role("tab", name="问答 Chat").click()
     answer, sources = ask(page, "2024年贵州省累计建成多少个5G基站？")
     assert "12.6万个" not in answer and "贵州通信发展报告" not in sources
+
+
+def test_no_outbound_network_at_run_time(page, app_url):
+    """Runs last: start-up, indexing, answers and uploads above made no connection
+    and no name lookup beyond loopback."""
+    blocked = app_url[2] / "blocked.log"
+    assert not blocked.exists(), blocked.read_text()

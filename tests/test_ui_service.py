@@ -122,3 +122,21 @@ def test_non_loopback_bind_needs_auth(capsys):
     assert "--auth USER:PASSWORD" in err and "--no-auth" in err
     assert main(["ui", "--host", "0.0.0.0", "--auth", "nopassword"]) == 1
     assert "USER:PASSWORD" in capsys.readouterr().err
+
+
+def test_network_guard_catches_outbound_connections(tmp_path):
+    """The guard used by the browser tests' no-network check really records an
+    outbound attempt (here the explicit download command's)."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    log = tmp_path / "blocked.log"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "offline_cli.py"), "models", "pull", "multilingual-e5-small"],
+        env={**os.environ, "BLOCKED_LOG": str(log)}, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    assert run.returncode == 1 and "cannot reach huggingface.co" in run.stderr
+    assert "huggingface.co" in log.read_text()
