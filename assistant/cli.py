@@ -17,7 +17,7 @@ def _config(args) -> Config:
         overrides["embedding_model"] = args.embedding_model
     if getattr(args, "lexical", False):
         overrides["embedding_model"] = ""
-    return Config.load(args.config, **overrides)
+    return Config.load(args.config_file, **overrides)
 
 
 def cmd_index(args) -> int:
@@ -210,6 +210,43 @@ def cmd_ui(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from .evaluation import load_questions, run_eval
+    from .evaluation.report import chart, markdown
+
+    overrides = {}
+    for item in args.set:
+        if "=" not in item:
+            raise AssistantError(f"--set expects KEY=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        overrides[key] = value
+    base = Config.load(args.config_file, **overrides)
+    questions = load_questions(args.questions)[: args.limit]
+    docs = args.docs or base.corpus_dir
+    if not Path(docs).is_dir():
+        raise AssistantError(f"--docs {docs}: not a folder")
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(questions) * len(args.config), unit="q", file=sys.stderr,
+               disable=not sys.stderr.isatty(), desc="eval")
+
+    def progress(name: str, n: int, total: int) -> None:
+        bar.set_postfix_str(name)
+        bar.update(1)
+
+    try:
+        report = run_eval(questions, docs, args.config, base, scripts=not args.no_script_check, progress=progress)
+    finally:
+        bar.close()
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    png = chart(report, output.with_suffix(".png"))
+    print(markdown(report))
+    print(f"\nreport: {output}\nchart:  {png}", file=sys.stderr)
+    return 130 if report["meta"]["interrupted"] else 0
+
+
 def cmd_info(args) -> int:
     from .index import Index
 
@@ -253,7 +290,7 @@ def cmd_models(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
-    parser.add_argument("--config", help="config file (default: ./assistant.toml if present)")
+    parser.add_argument("--config", dest="config_file", help="config file (default: ./assistant.toml if present)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p, index=True):
@@ -291,6 +328,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-auth", action="store_true", help="allow a non-loopback bind without a password")
     common(p)
     p.set_defaults(func=cmd_ui)
+
+    from .evaluation.runner import CONFIGS
+
+    p = sub.add_parser("eval", help="measure configurations on a question set (offline, deterministic)")
+    p.add_argument("--questions", required=True, help="JSONL question file (project or CMRC/DRCD format)")
+    p.add_argument("--docs", help="corpus folder (default: the configured corpus, seeds/)")
+    p.add_argument("--config", nargs="+", default=["extractive"], choices=list(CONFIGS), metavar="NAME",
+                   help="configurations to compare: " + ", ".join(CONFIGS))
+    p.add_argument("--output", default="report.json", help="report path; the chart is saved beside it (.png)")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="setting for every config")
+    p.add_argument("--no-script-check", action="store_true", help="skip asking each question in the other script")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("info", help="what is indexed, which models are active")
     common(p)

@@ -159,3 +159,17 @@ def test_question_analysis():
     assert info.years == [2024] and info.places == ["重庆", "四川"] and info.kind == "quantity"
     assert "医院" in info.terms and "多少" not in info.terms
     assert analyze("How many 5G base stations?").english
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["2024年重庆IPv6用户连接数占比是多少？", "据《重庆市互联网发展报告(2024)》，重庆移动物联网用户同比增长了多少？",
+     "2023年和2024年重庆网民规模分别是多少？"],
+)
+def test_same_answer_in_either_script(seed_assistant, question):
+    from assistant.evaluation import canonical_answer
+    from assistant.textnorm import to_traditional
+
+    simplified = seed_assistant.ask(question)
+    traditional = seed_assistant.ask(to_traditional(question))
+    assert canonical_answer(traditional.text) == canonical_answer(simplified.text)

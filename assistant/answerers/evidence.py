@@ -295,7 +295,7 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
             else:
                 distance = 0  # overlaps the focus term: "全国第九" for focus "全国"
             percent = "%" in text or "百分点" in text
-            if info.kind == "quantity" and percent != bool(_PERCENT_HINT.search(info.text)):
+            if info.kind == "quantity" and percent != bool(_PERCENT_HINT.search(normalize(info.text))):
                 distance += 40  # asked for a rate but this is a count, or the reverse
             if not (ev.clause[0] <= m.start() < ev.clause[1]):
                 distance += 6  # prefer the clause that matched the question
