@@ -9,7 +9,7 @@ PIP := $(BIN)/python -m pip
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: install run test index clean-index
+.PHONY: install run test eval clean-index
 
 install: $(STAMP)
 
@@ -23,6 +23,16 @@ $(STAMP): pyproject.toml constraints.txt
 # The chat UI over seeds/ on http://127.0.0.1:7860 (the index is built or updated first).
 run: install
 	$(BIN)/assistant ui
+
+# Regenerates every number in eval/README.md (about 10 minutes on 2 cores).
+BENCH := ../shared/benchmarks
+eval: install
+	$(BIN)/assistant eval --questions eval/seeds_qa.jsonl --docs seeds \
+		--config extractive bm25-jieba bm25-bigram --output eval/results/seeds.json
+	$(BIN)/assistant eval --questions $(BENCH)/cmrc2018_dev/qa.jsonl --docs $(BENCH)/cmrc2018_dev/docs \
+		--config extractive --output eval/results/cmrc2018_dev.json
+	$(BIN)/assistant eval --questions $(BENCH)/drcd_dev/qa.jsonl --docs $(BENCH)/drcd_dev/docs \
+		--config extractive --output eval/results/drcd_dev.json
 
 test: install
 	$(BIN)/python -m pytest

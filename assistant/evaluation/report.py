@@ -73,7 +73,7 @@ def chart(report: dict, path: str | Path) -> Path:
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("score (unanswerable: abstention recall)")
     ax.set_title(f"{report['meta']['questions']} questions · {Path(report['meta']['docs']).name}")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     path = Path(path)

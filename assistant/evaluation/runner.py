@@ -115,12 +115,12 @@ def evaluate_question(q: Question, config_name: str, index: Index, assistant: As
             citation_precision=citation_precision(cited, q),
             citation_recall=citation_recall([c.doc_id for c in answer.citations], q),
         )
-        if scripts:
-            twin = assistant.ask(other_script(q.question))
-            record["script_invariant"] = twin.abstained == answer.abstained and (
-                canonical_answer(twin.text) == canonical_answer(answer.text)
-            )
     record["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    if assistant is not None and scripts:
+        twin = assistant.ask(other_script(q.question))
+        record["script_invariant"] = twin.abstained == answer.abstained and (
+            canonical_answer(twin.text) == canonical_answer(answer.text)
+        )
     return record
 
 

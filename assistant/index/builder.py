@@ -50,10 +50,18 @@ class IndexReport:
         return "; ".join(parts)
 
 
+_GENERIC_NAMES = {"docs", "documents", "corpus", "data", "files", "texts"}
+
+
 def default_index_path(sources: list[str | Path], config: Config) -> Path:
-    """index/<name of the corpus folder> (or of the first file's folder)."""
+    """index/<name of the corpus folder> (or of the first file's folder); a
+    generic folder name is prefixed by its parent's (cmrc2018_dev/docs ->
+    index/cmrc2018_dev-docs) so two corpora do not share one index."""
     first = Path(sources[0]) if sources else Path(config.corpus_dir)
-    name = (first if first.is_dir() or not first.suffix else first.parent).resolve().name or "default"
+    folder = (first if first.is_dir() or not first.suffix else first.parent).resolve()
+    name = folder.name or "default"
+    if name.lower() in _GENERIC_NAMES and folder.parent.name:
+        name = f"{folder.parent.name}-{name}"
     return Path(config.index_root) / name
 
 
