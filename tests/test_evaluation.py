@@ -122,3 +122,17 @@ def test_unknown_config_is_refused(capsys):
     with pytest.raises(SystemExit):
         main(["eval", "--questions", "x.jsonl", "--config", "nope"])
     assert "invalid choice: 'nope'" in capsys.readouterr().err
+
+
+def test_interrupted_run_keeps_what_was_done(tmp_path, config):
+    from assistant.evaluation import run_eval
+
+    questions = load_questions(ROOT / "eval" / "seeds_qa.jsonl")[:5]
+
+    def stop_after_three(name, n, total):
+        if n == 3:
+            raise KeyboardInterrupt
+
+    report = run_eval(questions, str(SEEDS), ["bm25"], config, scripts=False, progress=stop_after_three)
+    assert report["meta"]["interrupted"] is True
+    assert len(report["results"]) == 3 and report["summary"]["bm25"]["all"]["n"] == 3
