@@ -59,15 +59,23 @@ def resolve_embedding_model(name: str, models_dir: str | Path) -> str | None:
     for c in candidates:
         if c.is_dir() and ((c / "modules.json").exists() or (c / "config.json").exists()):
             return str(c)
-    if "/" in name and not Path(name).is_absolute():
+    if "/" in name and not Path(name).is_absolute() and _in_hf_cache(name):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
             from huggingface_hub import snapshot_download
 
             return snapshot_download(name, local_files_only=True)
-        except Exception:  # not in the cache (or hub lib missing): not available
+        except Exception:  # incomplete cache entry (or hub lib missing): not available
             return None
     return None
+
+
+def _in_hf_cache(repo_id: str) -> bool:
+    """Cheap check before importing huggingface_hub (a quarter second) at start-up."""
+    root = os.environ.get("HF_HUB_CACHE") or os.path.join(
+        os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface"), "hub"
+    )
+    return os.path.isdir(os.path.join(root, "models--" + repo_id.replace("/", "--")))
 
 
 def hub_reachable(timeout: float = 3.0) -> bool:

@@ -17,8 +17,14 @@ _QUANTITY_RE = re.compile(
     r"\bhow (?:many|much)\b|\bwhat (?:share|percentage|proportion|rate|was the (?:scale|value))|\bin units of\b"
 )
 _ENTITY_RE = re.compile(r"谁|哪个|哪家|哪些|哪里|哪一|什么|\bwho\b|\bwhich\b|\bwhere\b")
-# Generic words tagged as places by jieba that name no particular place.
-_NOT_PLACES = {"城市", "全国", "全市", "全省", "国家", "地区", "西部", "中西部", "东部", "中部", "全球", "国内", "国际", "省市", "区县", "境内", "境外", "海外", "本地", "基层"}
+# Words that end like a place name but name no particular place.
+_NOT_PLACES = {
+    "城市", "全国", "全市", "全省", "国家", "地区", "西部", "中西部", "东部", "中部", "全球", "国内", "国际",
+    "省市", "区县", "境内", "境外", "海外", "本地", "基层", "直辖市", "超大城市", "大城市", "中小城市", "副省",
+}
+# A word ending in a provincial/municipal suffix names a place (贵州省, 成都市);
+# 区/县 are left to the gazetteer: 园区, 示范区, 先导区 are not places.
+_PROVINCIAL_RE = re.compile(r"(?:省|市|自治区|自治州|特别行政区)$")
 _PLACE_SUFFIX_RE = re.compile(r"(?:特别行政区|自治区|自治州|地区|省|市|县|区|州)$")
 # Extra content words that carry no topic: dropped from the terms to match.
 _FILLER = {
@@ -79,18 +85,15 @@ def analyze(question: str) -> QuestionInfo:
     places: list[str] = []
     terms: list[str] = []
     if not english:
-        _jieba()  # quiet logging before posseg loads the dictionary
-        import jieba.posseg as pseg
-
         terms.extend(w for w in _ALNUM_RE.findall(norm) if len(w) >= 2)
         # Figures are not terms (years are kept above); cutting them out also stops
         # jieba gluing a neighbour to them ("排名第99" -> "排名第").
-        for word, flag in pseg.cut(re.sub(r"\d+(?:\.\d+)?", " ", _ALNUM_RE.sub(" ", norm))):
+        for word in _jieba().cut(re.sub(r"\d+(?:\.\d+)?", " ", _ALNUM_RE.sub(" ", norm))):
             word = word.strip()
             if not word or not re.search(rf"[{CJK}a-z0-9]", word):
                 continue
             short = short_place(word)
-            if short in GAZETTEER or (flag == "ns" and word != short and word not in _NOT_PLACES):
+            if short in GAZETTEER or (_PROVINCIAL_RE.search(word) and len(short) >= 2 and word not in _NOT_PLACES):
                 places.append(short)
                 continue
             place = next((g for g in GAZETTEER if word.startswith(g) and len(word) > len(g)), None)

@@ -97,3 +97,25 @@ def test_ask_conversation_resolves_follow_ups(capsys, tmp_path, monkeypatch):
     first, second = out.split("来源 Sources:")[0], out.split("来源 Sources:")[1]
     assert first.startswith("2495万人 [1]")
     assert "2362萬人 [1]" in second
+
+
+def test_lexical_ask_imports_no_heavy_library(tmp_path):
+    """`assistant ask` in lexical/extractive mode must start fast: torch,
+    sentence-transformers, transformers, gradio and llama_cpp stay unimported."""
+    import subprocess
+    import sys
+
+    idx = tmp_path / "idx"
+    assert main(["index", str(SEEDS), "--index", str(idx), "--lexical", "-q"]) == 0
+    code = (
+        "import sys\n"
+        "from assistant.cli import main\n"
+        f"main(['ask', '--index', {str(idx)!r}, '2024年重庆网民规模是多少？'])\n"
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'gradio', 'llama_cpp', "
+        "'huggingface_hub', 'faiss', 'matplotlib') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "2495万人" in run.stdout
+    assert "HEAVY []" in run.stdout
