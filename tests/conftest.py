@@ -86,3 +86,30 @@ def tiny_gguf(tmp_path_factory):
     from tests.tiny_models import build_tiny_gguf
 
     return build_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny-chatml.gguf")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, proc, timeout: float, log) -> None:
+    """Poll `url` until it answers 200; fail with the process's output if it exits."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited: {log()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    pytest.fail(f"{url} did not answer within {timeout:.0f} s")

@@ -1,12 +1,9 @@
 """The OpenAI-compatible answerer against llama-cpp-python's own server, started
 by the test on loopback with the tiny GGUF."""
 
-import socket
 import subprocess
 import sys
-import time
 
-import httpx
 import pytest
 
 from assistant import ModelError
@@ -14,34 +11,19 @@ from assistant.answerers import create_answerer
 from assistant.answerers.openai import OpenAIAnswerer, estimate_tokens
 from assistant.pipeline import Assistant
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .conftest import free_port, wait_for_http
 
 
 @pytest.fixture(scope="module")
 def server(tiny_gguf):
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf), "--host", "127.0.0.1",
          "--port", str(port), "--n_ctx", "2048"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"llama_cpp.server exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/models", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("llama_cpp.server did not start within 60 s")
+    wait_for_http(f"{base}/models", proc, 60, lambda: proc.stderr.read().decode())
     yield base
     proc.terminate()
     proc.wait(timeout=10)
@@ -68,7 +50,7 @@ def test_streams_an_answer_from_the_server(server, seed_index):
 
 
 def test_unreachable_server_is_a_clear_error(config):
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     with pytest.raises(ModelError, match=f"cannot reach the OpenAI-compatible server at http://127.0.0.1:{port}/v1"):
         create_answerer(config.replace(openai_base_url=f"http://127.0.0.1:{port}/v1"), "openai")
 

@@ -3,16 +3,13 @@ the app started on a free loopback port over a copy of the seeds."""
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT, SEEDS, free_port, wait_for_http
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -25,18 +22,12 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("ui")
     corpus = root / "corpus"
     shutil.copytree(SEEDS, corpus)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "ASSISTANT_CORPUS_DIR": str(corpus),
@@ -51,18 +42,7 @@ def app_url(tmp_path_factory):
         stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"UI exited: {(root / 'ui.log').read_text()[-2000:]}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("UI did not start within 90 s")
+    wait_for_http(url, proc, 90, lambda: (root / "ui.log").read_text())
     yield url, corpus, root
     proc.terminate()
     proc.wait(timeout=15)
