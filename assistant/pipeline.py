@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .answer import Answer
-from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft, create_answerer
+from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft, answerer_for
 from .answerers.evidence import find_evidence, idf_from, known_from
 from .answerers.extractive import MIN_COVERAGE, ExtractiveAnswerer
 from .config import Config
@@ -60,11 +60,7 @@ class Assistant:
             embedder, _ = load_embedder(config)
             build_index([corpus], path, config, embedder)
             index = Index.load(path, config, embedder=embedder if embedder is not None else "auto")
-        engine = create_answerer(
-            config, answerer, idf=idf_from(index.lexical), embedder=index.embedder,
-            known=known_from(index.lexical),
-        )
-        return cls(index, engine, config)
+        return cls(index, answerer_for(index, config, answerer), config)
 
     @property
     def mode(self) -> dict:

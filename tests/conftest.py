@@ -71,14 +71,10 @@ def tiny_embedder_path(tmp_path_factory, raw_seeds):
 @pytest.fixture(scope="session")
 def seed_assistant(seed_index):
     """The extractive assistant over the real seeds (lexical retrieval)."""
-    from assistant.answerers import create_answerer
-    from assistant.answerers.evidence import idf_from, known_from
+    from assistant.answerers import answerer_for
     from assistant.pipeline import Assistant
 
-    answerer = create_answerer(
-        seed_index.config, "extractive", idf=idf_from(seed_index.lexical), known=known_from(seed_index.lexical)
-    )
-    return Assistant(seed_index, answerer)
+    return Assistant(seed_index, answerer_for(seed_index, seed_index.config, "extractive"))
 
 
 @pytest.fixture(scope="session")

@@ -49,4 +49,14 @@ def create_answerer(config: Config, name: str | None = None, idf=None, embedder=
     raise ConfigError(f"unknown answerer {name!r}; valid: auto, {', '.join(ANSWERERS)}")
 
 
-__all__ = ["ANSWERERS", "NOT_FOUND", "NO_OUTPUT", "Answerer", "Draft", "ExtractiveAnswerer", "create_answerer", "find_gguf"]
+def answerer_for(index, config: Config, name: str | None = None) -> Answerer:
+    """An answerer wired to an index: the extractive one weighs question terms by
+    the index's BM25 statistics and uses its embedder for English questions."""
+    from .evidence import idf_from, known_from
+
+    return create_answerer(
+        config, name, idf=idf_from(index.lexical), embedder=index.embedder, known=known_from(index.lexical)
+    )
+
+
+__all__ = ["ANSWERERS", "answerer_for", "NOT_FOUND", "NO_OUTPUT", "Answerer", "Draft", "ExtractiveAnswerer", "create_answerer", "find_gguf"]

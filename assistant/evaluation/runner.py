@@ -79,13 +79,9 @@ def prepare(ec: EvalConfig, base: Config, docs: str) -> tuple[Assistant | None, 
     index = Index.load(path, config, embedder=embedder)
     if ec.answerer is None:
         return None, index
-    from ..answerers import create_answerer
-    from ..answerers.evidence import idf_from, known_from
+    from ..answerers import answerer_for
 
-    answerer = create_answerer(
-        config, ec.answerer, idf=idf_from(index.lexical), embedder=index.embedder, known=known_from(index.lexical)
-    )
-    return Assistant(index, answerer, config), index
+    return Assistant(index, answerer_for(index, config, ec.answerer), config), index
 
 
 def evaluate_question(q: Question, config_name: str, index: Index, assistant: Assistant | None, scripts: bool) -> dict:

@@ -8,8 +8,7 @@ import shutil
 import threading
 from pathlib import Path
 
-from ..answerers import create_answerer, find_gguf
-from ..answerers.evidence import idf_from, known_from
+from ..answerers import answerer_for, create_answerer, find_gguf
 from ..config import Config
 from ..errors import AssistantError
 from ..index import Index, build_index, default_index_path
@@ -63,10 +62,7 @@ class AssistantService:
         """LLM answerers are created once (a GGUF loads once) and shared; the
         extractive one is cheap and reads the statistics of the given index."""
         if name == "extractive":
-            return create_answerer(
-                self.config, name, idf=idf_from(index.lexical), embedder=index.embedder,
-                known=known_from(index.lexical),
-            )
+            return answerer_for(index, self.config, name)
         with self._answerer_lock:
             if name not in self._answerers:
                 self._answerers[name] = create_answerer(self.config, name)
