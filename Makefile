@@ -9,7 +9,7 @@ PIP := $(BIN)/python -m pip
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: install run test eval clean-index
+.PHONY: install run test eval browser clean-index
 
 install: $(STAMP)
 
@@ -34,8 +34,18 @@ eval: install
 	$(BIN)/assistant eval --questions $(BENCH)/drcd_dev/qa.jsonl --docs $(BENCH)/drcd_dev/docs \
 		--config extractive --output eval/results/drcd_dev.json
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium with a CJK font; install them when
+# missing (as root with apt, as on these machines), else say what is needed.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends chromium fonts-wqy-zenhei >/dev/null; \
+	  else echo "note: the browser tests need: sudo apt-get install chromium fonts-wqy-zenhei"; fi; \
+	fi
 
 clean-index:
 	rm -rf index/*/
