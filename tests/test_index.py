@@ -159,3 +159,24 @@ def test_duplicate_document_ids_are_reported(corpus, config, tmp_path):
     shutil.copy(SEEDS / "000_fc5af34e47ea2133.txt", sub / "000_fc5af34e47ea2133.txt")
     report = build_index([corpus], tmp_path / "idx", config)
     assert any("duplicate document id" in s["reason"] for s in report.skipped)
+
+
+def test_empty_corpus_gives_an_empty_index(config, tmp_path):
+    corpus = tmp_path / "empty"
+    corpus.mkdir()
+    (corpus / "blank.txt").write_text("   \n")
+    report = build_index([corpus], tmp_path / "idx", config)
+    assert report.documents == 0 and report.chunks == 0
+    assert report.skipped[0]["reason"] == "no text content"
+    index = Index.load(tmp_path / "idx", config)
+    assert index.search("重庆网民规模", 5) == []
+
+
+def test_removing_every_document_empties_the_index(corpus, config, tmp_path):
+    path = tmp_path / "idx"
+    build_index([corpus], path, config)
+    for f in corpus.glob("*.txt"):
+        f.unlink()
+    report = build_index([corpus], path, config)
+    assert sorted(report.removed) == SEED_IDS and report.chunks == 0
+    assert Index.load(path, config).search("电信业务收入", 3) == []

@@ -348,23 +348,17 @@ def _table_value(info: QuestionInfo, ev: Evidence) -> None:
 def idf_from(lexical_index):
     """Term weight from the index's document frequencies (BM25 idf); a term the
     corpus never contains gets the highest weight, so it drags coverage down."""
-    bm25 = lexical_index._bm25
-    vocab = bm25.vocab_dict
-    indptr = bm25.scores["indptr"]
-    n = max(1, int(bm25.scores["num_docs"]))
+    n = max(1, lexical_index.size)
     top = math.log(1 + (n + 0.5) / 0.5)
 
     def idf(term: str) -> float:
-        tid = vocab.get(term)
-        if tid is None or tid + 1 >= len(indptr):
-            return top
-        df = int(indptr[tid + 1] - indptr[tid])
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+        df = lexical_index.doc_freq(term)
+        return top if df is None else math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     return idf
 
 
 def known_from(lexical_index):
     """term -> bool: does the indexed corpus contain this (jieba) word at all."""
-    vocab = lexical_index._bm25.vocab_dict
+    vocab = lexical_index.vocab
     return lambda term: term in vocab

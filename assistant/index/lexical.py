@@ -8,12 +8,17 @@ from pathlib import Path
 import numpy as np
 
 
+_EMPTY = "EMPTY"  # marker file of an index with no documents (bm25s cannot build one)
+
+
 class LexicalIndex:
     def __init__(self, bm25):
-        self._bm25 = bm25
+        self._bm25 = bm25  # None for an empty corpus
 
     @classmethod
     def build(cls, token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75) -> "LexicalIndex":
+        if not token_lists:
+            return cls(None)
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -24,10 +29,16 @@ class LexicalIndex:
         return cls(bm25)
 
     def save(self, directory: Path) -> None:
+        if self._bm25 is None:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            (Path(directory) / _EMPTY).write_text("no documents\n")
+            return
         self._bm25.save(str(directory))
 
     @classmethod
     def load(cls, directory: Path) -> "LexicalIndex":
+        if (Path(directory) / _EMPTY).exists():
+            return cls(None)
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -35,10 +46,22 @@ class LexicalIndex:
 
     @property
     def size(self) -> int:
-        return int(self._bm25.scores["num_docs"])
+        return 0 if self._bm25 is None else int(self._bm25.scores["num_docs"])
+
+    @property
+    def vocab(self) -> dict:
+        return {} if self._bm25 is None else self._bm25.vocab_dict
+
+    def doc_freq(self, token: str) -> int | None:
+        """Number of chunks containing `token` (None: not in the vocabulary)."""
+        tid = self.vocab.get(token)
+        if tid is None:
+            return None
+        indptr = self._bm25.scores["indptr"]
+        return int(indptr[tid + 1] - indptr[tid]) if tid + 1 < len(indptr) else None
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
-        known = [t for t in query_tokens if t in self._bm25.vocab_dict and t]
+        known = [t for t in query_tokens if t in self.vocab and t]
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return self._bm25.get_scores(known)
