@@ -205,6 +205,8 @@ def cmd_ui(args) -> int:
     print(f"打开 Open http://{args.host}:{args.port}", file=sys.stderr)
     try:
         launch(service, args.host, args.port, auth)
+    except OSError as exc:  # port taken, address not available, ...
+        raise AssistantError(f"cannot serve the UI on {args.host}:{args.port}: {exc}") from exc
     finally:
         service.close()
     return 0
