@@ -45,7 +45,7 @@ def file_sha256(path: str | Path) -> str:
 
 def read_document(
     path: str | Path,
-    chunk_size: int = 300,
+    chunk_size: int = 400,
     chunk_overlap: int = 0,
     max_bytes: int | None = None,
     sha256: str | None = None,

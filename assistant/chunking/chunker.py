@@ -70,7 +70,7 @@ def _splitter(chunk_size: int, chunk_overlap: int):
 
 
 def chunk_text(
-    doc_id: str, text: str, chunk_size: int = 300, chunk_overlap: int = 0
+    doc_id: str, text: str, chunk_size: int = 400, chunk_overlap: int = 0
 ) -> ChunkedDocument:
     structure = parse_structure(text)
     structure.title = structure.title or doc_id  # untitled text: name it by its file
