@@ -102,3 +102,21 @@ def test_english_question_is_answered_when_an_embedder_is_present(corpus, dense_
     assert not answer.abstained and answer.text.startswith("From the documents: “")
     assert len(answer.citations) == 1
     assert answer.citations[0].supporting_text.strip() in answer.text
+
+
+def test_dense_index_type_follows_size(tmp_path):
+    import numpy as np
+
+    from assistant.index.dense import DenseIndex
+
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert DenseIndex.build(vectors).kind == "exact"  # below EXACT_MAX
+    hnsw = DenseIndex.build(vectors, exact_max=100)
+    assert hnsw.kind == "hnsw"
+    hnsw.save(tmp_path / "d.faiss")
+    loaded = DenseIndex.load(tmp_path / "d.faiss")
+    assert loaded.kind == "hnsw" and loaded._index.hnsw.efSearch == DenseIndex.HNSW_EF_SEARCH
+    idx, scores = loaded.top(vectors[42], 3)
+    assert idx[0] == 42 and abs(float(scores[0]) - 1.0) < 1e-4
