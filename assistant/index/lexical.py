@@ -42,7 +42,10 @@ class LexicalIndex:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-        return cls(bm25s.BM25.load(str(directory), mmap=False))
+        # Memory-mapped: pages load on demand, so opening a large index is quick and
+        # several processes share one copy. Safe with the index swap: a replaced
+        # file stays readable while mapped.
+        return cls(bm25s.BM25.load(str(directory), mmap=True))
 
     @property
     def size(self) -> int:
