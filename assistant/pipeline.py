@@ -36,6 +36,8 @@ class Assistant:
         self.answerer = answerer
         self.config = config or index.config
         self.notices: list[str] = list(index.notices)
+        # Term statistics for the relevance gate, computed once per index.
+        self._idf, self._known = idf_from(index.lexical), known_from(index.lexical)
 
     @classmethod
     def from_config(
@@ -127,8 +129,7 @@ class Assistant:
         improvise. The extractive answerer applies its own, stricter gate."""
         if isinstance(self.answerer, ExtractiveAnswerer) or info.english:
             return True
-        idf, known = idf_from(self.index.lexical), known_from(self.index.lexical)
-        found = find_evidence(info, passages, idf, limit=1, known=known)
+        found = find_evidence(info, passages, self._idf, limit=1, known=self._known)
         return bool(found) and found[0].coverage >= MIN_COVERAGE
 
     def _finish(self, question, resolved, draft: Draft, passages, info, timings, started) -> Answer:
