@@ -63,6 +63,10 @@ class Config:
     # Input limits: files above this size are skipped with a reason.
     max_file_mb: float = 20.0
 
+    # Processes that clean, chunk and tokenize in parallel on large builds
+    # (0 = one per physical core; 1 = in-process).
+    index_workers: int = 0
+
     @classmethod
     def load(cls, path: str | os.PathLike | None = None, **overrides) -> "Config":
         """Defaults < config file < environment < explicit overrides."""
@@ -111,6 +115,8 @@ class Config:
             )
         if self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be > 0, got {self.max_file_mb}")
+        if self.index_workers < 0:
+            raise ConfigError(f"index_workers must be >= 0, got {self.index_workers}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from assistant import Index, IndexMismatchError, IndexNotFoundError, build_index
+from assistant.index.store import FORMAT_VERSION
 from assistant.textnorm import to_simplified, to_traditional
 
 from .conftest import SEED_IDS, SEEDS
@@ -64,7 +65,11 @@ def test_index_round_trip(seed_index):
     assert sorted(d["doc_id"] for d in info["documents"]) == SEED_IDS
     assert info["mode"] == "lexical" and info["chunks"] == len(seed_index.chunks)
     manifest = json.loads((seed_index.path / "manifest.json").read_text())
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == FORMAT_VERSION
+    # Every data file is listed with its size and checksum.
+    assert {"chunks.jsonl", "terms/ids.npy", "bm25/data.csc.index.npy"} <= set(manifest["files"])
+    for name, entry in manifest["files"].items():
+        assert (seed_index.path / name).stat().st_size == entry["bytes"] and len(entry["sha256"]) == 64
     assert {"bm25s", "jieba"} <= set(manifest["libraries"])
     assert manifest["settings"]["tokenizer"] == "jieba+bigram+char"
     for doc in manifest["documents"].values():

@@ -8,7 +8,8 @@ import pytest
 
 from assistant import ModelError
 from assistant.answerers import ExtractiveAnswerer, create_answerer, find_gguf
-from assistant.answerers.llama import LlamaAnswerer, physical_cores
+from assistant.answerers.llama import LlamaAnswerer
+from assistant.system import physical_cores
 from assistant.answerers.prompt import build_messages
 from assistant.pipeline import Assistant
 

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Generator
 
 from ..errors import MissingDependencyError, ModelError
 from ..question import QuestionInfo
+from ..system import physical_cores
 from .base import Answerer, Draft
 from .prompt import build_messages
-
-
-def physical_cores() -> int:
-    """Physical cores (llama.cpp is slower with hyper-threads than without)."""
-    try:
-        cores, phys, core = set(), None, None
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                key = key.strip()
-                if key == "physical id":
-                    phys = value.strip()
-                elif key == "core id":
-                    core = value.strip()
-                elif not line.strip() and core is not None:
-                    cores.add((phys, core))
-                    phys = core = None
-        if core is not None:
-            cores.add((phys, core))
-        return max(1, len(cores)) if cores else max(1, os.cpu_count() or 1)
-    except OSError:
-        return max(1, os.cpu_count() or 1)
 
 
 class LlamaAnswerer(Answerer):

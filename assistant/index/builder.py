@@ -1,25 +1,31 @@
 """Build or incrementally update an index from source files.
 
 Only added or changed documents are read, cleaned, chunked, tokenized and
-embedded; unchanged ones are carried over from the existing index. BM25
-statistics are global, so the BM25 matrix is rebuilt from stored tokens (cheap)."""
+embedded; unchanged ones are copied from the existing index without parsing.
+BM25 statistics are global, so the BM25 matrix is recomputed from the stored
+term counts (numpy arithmetic, no tokenizing). On large builds the
+clean/chunk/tokenize work runs in one process per physical core."""
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
-
-import numpy as np
+from typing import Callable, Iterator
 
 from ..config import Config
 from ..documents import discover, file_sha256, read_document
 from ..errors import DocumentError, IndexMismatchError, IndexNotFoundError
+from ..system import physical_cores
 from ..tokenize import get_tokenizer
 from . import store
-from .dense import DenseIndex, Embedder
-from .lexical import LexicalIndex
+from .dense import Embedder
+from .terms import count_terms
+
+# Below this much new source text, worker start-up (importing and loading the
+# jieba dictionary, ~1 s each) costs more than parallel tokenizing saves.
+PARALLEL_MIN_BYTES = 8 * 2**20
 
 
 @dataclass
@@ -34,6 +40,8 @@ class IndexReport:
     chunks: int = 0
     embedded_chunks: int = 0
     embedding_model: str | None = None
+    workers: int = 1
+    notices: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -45,9 +53,9 @@ class IndexReport:
             f"added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)},"
             f" unchanged {len(self.unchanged)}, skipped {len(self.skipped)}",
             f"retrieval: {'hybrid (BM25 + ' + self.embedding_model + ')' if self.embedding_model else 'lexical (BM25)'}",
-            f"{self.seconds:.1f}s -> {self.path}",
+            f"{self.seconds:.1f}s" + (f" ({self.workers} processes)" if self.workers > 1 else "") + f" -> {self.path}",
         ]
-        return "; ".join(parts)
+        return "; ".join(parts + self.notices)
 
 
 _GENERIC_NAMES = {"docs", "documents", "corpus", "data", "files", "texts"}
@@ -80,38 +88,20 @@ def build_index(
     started = time.perf_counter()
     report = IndexReport(path=str(path))
 
-    old = None if rebuild else _load_old(path, config)
+    old = None if rebuild else _load_old(path, config, report)
     if old is not None and embedder is not None and old.embedding:
         if old.embedding.get("model") != embedder.name:
             raise IndexMismatchError(
                 path, [f"embedding model: index {old.embedding.get('model')!r} != config {embedder.name!r}"]
             )
-    tokenize = get_tokenizer(config.tokenizer)
     old_docs = old.documents if old else {}
-    old_chunks_by_doc: dict[str, list[int]] = {}
-    if old:
-        for i, chunk in enumerate(old.chunks):
-            old_chunks_by_doc.setdefault(chunk.doc_id, []).append(i)
 
-    seen: dict[str, str] = {}
-    new_docs: dict[str, dict] = {}
-    parts: list[tuple[str, list, list, list | None, str]] = []  # doc_id, chunks, tokens, vecs, text
-
-    def carry_over(doc_id: str, file: Path) -> None:
-        idx = old_chunks_by_doc.get(doc_id, [])
-        vecs = [old.vectors[i] for i in idx] if old.vectors is not None else None
-        parts.append(
-            (doc_id, [old.chunks[i] for i in idx], [old.tokens[i] for i in idx], vecs, old.texts[doc_id])
-        )
-        new_docs[doc_id] = old_docs[doc_id]
-        seen[doc_id] = str(file)
-
+    # Decide per file: carry over (unchanged), process, or skip.
     files, problems = discover(sources)
     report.skipped.extend({"path": p, "reason": r} for p, r in problems)
-    max_bytes = int(config.max_file_mb * 2**20)
-    for n, file in enumerate(files, 1):
-        if progress:
-            progress(str(file), n, len(files))
+    plan: list[tuple[Path, str, str, bool]] = []  # file, doc_id, sha256, unchanged
+    seen: dict[str, str] = {}
+    for file in files:
         doc_id = file.stem
         if doc_id in seen:
             report.skipped.append(
@@ -123,75 +113,108 @@ def build_index(
         except OSError as exc:
             report.skipped.append({"path": str(file), "reason": f"cannot read file: {exc.strerror or exc}"})
             continue
-        previous = old_docs.get(doc_id)
-        if previous and previous["sha256"] == sha and previous["path"] == str(file):
-            carry_over(doc_id, file)
-            report.unchanged.append(doc_id)
-            continue
-        try:
-            doc = read_document(file, config.chunk_size, config.chunk_overlap, max_bytes, sha)
-        except DocumentError as exc:
-            report.skipped.append({"path": str(file), "reason": exc.reason})
-            if previous:  # keep the last good version rather than losing it
-                carry_over(doc_id, file)
-                report.skipped[-1]["reason"] += " (previous version kept in the index)"
-            continue
         seen[doc_id] = str(file)
-        tokens = [tokenize(c.index_text()) for c in doc.chunks]
-        parts.append((doc_id, doc.chunks, tokens, None, doc.text))
-        new_docs[doc_id] = doc.meta()
-        (report.changed if previous else report.added).append(doc_id)
-    report.removed = sorted(set(old_docs) - set(new_docs))
+        previous = old_docs.get(doc_id)
+        plan.append((file, doc_id, sha, bool(previous and previous["sha256"] == sha and previous["path"] == str(file))))
 
-    chunks = [c for _, cs, _, _, _ in parts for c in cs]
-    tokens = [t for _, _, ts, _, _ in parts for t in ts]
-    vectors = _vectors(parts, embedder, report) if embedder is not None else None
+    todo = [(str(f), sha) for f, _, sha, unchanged in plan if not unchanged]
+    report.workers = _workers(config, todo)
+    old_counts = old.term_counts() if old else None
+    old_vectors = old.vectors() if old else None
+    writer = store.IndexWriter(path, old_counts[0] if old_counts else None, embedder,
+                               max(config.embedding_batch_size * 8, 256))
+    prepared = _prepare_all(todo, config, report.workers)
+    try:
+        for n, (file, doc_id, sha, unchanged) in enumerate(plan, 1):
+            if progress:
+                progress(str(file), n, len(plan))
+            previous = old_docs.get(doc_id)
+            if unchanged:
+                writer.carry_over(old, doc_id, old_counts, old_vectors)
+                report.unchanged.append(doc_id)
+                continue
+            outcome = next(prepared)
+            if isinstance(outcome, str):  # the reason the document was refused
+                report.skipped.append({"path": str(file), "reason": outcome})
+                if previous:  # keep the last good version rather than losing it
+                    writer.carry_over(old, doc_id, old_counts, old_vectors)
+                    report.skipped[-1]["reason"] += " (previous version kept in the index)"
+                continue
+            meta, text, chunks, counts = outcome
+            writer.add(meta, text, chunks, counts)
+            (report.changed if previous else report.added).append(doc_id)
+        report.removed = sorted(set(old_docs) - set(writer.documents))
+        manifest = {
+            "format_version": store.FORMAT_VERSION,
+            "created_at": (old.manifest.get("created_at") if old else None) or time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "settings": store.index_settings(config),
+            "embedding": embedder.describe() if embedder is not None else None,
+            "libraries": store.library_versions(),
+            "sources": [str(Path(s).resolve()) for s in sources],
+            "skipped": report.skipped,
+        }
+        writer.commit(manifest, config.bm25_k1, config.bm25_b)
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        prepared.close()  # stops the worker pool
 
-    manifest = {
-        "format_version": store.FORMAT_VERSION,
-        "created_at": (old.manifest.get("created_at") if old else None) or time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "settings": store.index_settings(config),
-        "embedding": embedder.describe() if embedder is not None else None,
-        "libraries": store.library_versions(),
-        "sources": [str(Path(s).resolve()) for s in sources],
-        "documents": new_docs,
-        "skipped": report.skipped,
-        "n_chunks": len(chunks),
-    }
-    data = store.IndexData(manifest, chunks, tokens, {d: t for d, _, _, _, t in parts}, vectors)
-    lexical = LexicalIndex.build(tokens, config.bm25_k1, config.bm25_b)
-    dense = DenseIndex.build(vectors) if vectors is not None else None
-    store.write_data(data, path, lexical, dense)
-
-    report.documents = len(new_docs)
-    report.chunks = len(chunks)
+    report.documents = len(writer.documents)
+    report.chunks = writer.n_chunks
+    report.embedded_chunks = writer.embedded
     report.embedding_model = embedder.name if embedder is not None else None
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _load_old(path: Path, config: Config):
+def _load_old(path: Path, config: Config, report: IndexReport):
     try:
         manifest = store.read_manifest(path)
     except IndexNotFoundError:
         return None
+    if manifest.get("format_version") != store.FORMAT_VERSION:
+        # The file layout changed with the code; nothing can be carried over.
+        report.notices.append(
+            f"index format {manifest.get('format_version')} is older than {store.FORMAT_VERSION}; rebuilt"
+        )
+        return None
     store.check_compatible(manifest, config, path)
-    return store.load_data(path, with_tokens=True)
+    return store.load_data(path)
 
 
-def _vectors(parts, embedder: Embedder, report: IndexReport) -> np.ndarray:
-    """Reuse stored vectors of unchanged documents; embed everything else."""
-    todo = [(pi, ci) for pi, (_, cs, _, vecs, _) in enumerate(parts) if vecs is None for ci in range(len(cs))]
-    fresh = embedder.embed_passages([parts[pi][1][ci].index_text() for pi, ci in todo]) if todo else None
-    report.embedded_chunks = len(todo)
-    rows: list[np.ndarray] = []
-    k = 0
-    for _, cs, _, vecs, _ in parts:
-        if vecs is not None:
-            rows.extend(vecs)
-        else:
-            rows.extend(fresh[k : k + len(cs)])
-            k += len(cs)
-    if not rows:
-        return np.zeros((0, embedder.dim), dtype=np.float32)
-    return np.vstack(rows).astype(np.float32)
+def _workers(config: Config, todo: list[tuple[str, str]]) -> int:
+    workers = config.index_workers or physical_cores()
+    if workers <= 1 or len(todo) < 2:
+        return 1
+    size = 0
+    for file, _ in todo:
+        size += Path(file).stat().st_size
+        if size >= PARALLEL_MIN_BYTES:
+            return min(workers, len(todo))
+    return 1
+
+
+def _prepare_all(todo: list[tuple[str, str]], config: Config, workers: int) -> Iterator:
+    """Prepared documents in `todo` order, computed in `workers` processes."""
+    args = [(file, sha, config.chunk_size, config.chunk_overlap, int(config.max_file_mb * 2**20), config.tokenizer)
+            for file, sha in todo]
+    if workers <= 1:
+        yield from map(_prepare, args)
+        return
+    # "spawn": the parent may be a threaded server (the UI), where fork is unsafe.
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        yield from pool.imap(_prepare, args, chunksize=16)
+
+
+def _prepare(args) -> str | tuple:
+    """Read, clean, chunk and count the terms of one file (runs in a worker).
+    Returns (meta, text, chunks, term counts per chunk) or the refusal reason."""
+    file, sha, chunk_size, chunk_overlap, max_bytes, tokenizer = args
+    try:
+        doc = read_document(file, chunk_size, chunk_overlap, max_bytes, sha)
+    except DocumentError as exc:
+        return exc.reason
+    tokenize = get_tokenizer(tokenizer)
+    counts = [count_terms(tokenize(c.index_text())) for c in doc.chunks]
+    return doc.meta(), doc.text, doc.chunks, counts

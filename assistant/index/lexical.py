@@ -1,4 +1,11 @@
-"""BM25 over Chinese-aware tokens, stored with bm25s's own plain-file format."""
+"""BM25 over Chinese-aware tokens, stored with bm25s's own plain-file format.
+
+The score matrix is computed here from per-chunk term counts (`terms.py`) in
+blocks of numpy arithmetic, then handed to bm25s: building through bm25s's
+token-list API would hold every token of the corpus as a Python string, which
+does not fit in memory at a million chunks. Scores are the "lucene" BM25 variant
+(Kamphuis et al. 2020), the one Lucene/Elasticsearch use, and match bm25s's own
+`index()` (tested)."""
 
 from __future__ import annotations
 
@@ -7,8 +14,33 @@ from pathlib import Path
 
 import numpy as np
 
+_EMPTY = "EMPTY"  # marker file of an index with no documents (bm25s cannot store one)
+_BLOCK = 1 << 24  # nonzeros scored per numpy step: bounds temporary memory
 
-_EMPTY = "EMPTY"  # marker file of an index with no documents (bm25s cannot build one)
+
+def bm25_matrix(indptr: np.ndarray, ids: np.ndarray, tf: np.ndarray, n_terms: int,
+                k1: float = 1.2, b: float = 0.75):
+    """Term-major (CSC) BM25 scores from chunk-major term counts:
+    score(t, d) = idf(t) * tf / (tf + k1 * (1 - b + b * |d| / avg|d|))."""
+    from scipy import sparse
+
+    n_docs = len(indptr) - 1
+    rows = np.repeat(np.arange(n_docs, dtype=np.int32), np.diff(indptr))
+    doc_len = np.zeros(n_docs)  # tokens per chunk, repeats included
+    for lo in range(0, len(ids), _BLOCK):
+        doc_len += np.bincount(rows[lo : lo + _BLOCK], weights=tf[lo : lo + _BLOCK], minlength=n_docs)
+    avg_len = max(float(doc_len.mean()), 1e-9)
+    df = np.bincount(ids, minlength=n_terms)
+    idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+    norm = (k1 * ((1.0 - b) + b * doc_len / avg_len)).astype(np.float32)
+    data = np.empty(len(ids), dtype=np.float32)
+    for lo in range(0, len(ids), _BLOCK):
+        hi = min(lo + _BLOCK, len(ids))
+        t = tf[lo:hi].astype(np.float32)
+        data[lo:hi] = idf[ids[lo:hi]] * t / (t + norm[rows[lo:hi]])
+    del rows
+    csc = sparse.csr_matrix((data, ids, indptr), shape=(n_docs, n_terms)).tocsc()
+    return csc.data.astype(np.float32, copy=False), csc.indices.astype(np.int32, copy=False), csc.indptr
 
 
 class LexicalIndex:
@@ -16,16 +48,19 @@ class LexicalIndex:
         self._bm25 = bm25  # None for an empty corpus
 
     @classmethod
-    def build(cls, token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75) -> "LexicalIndex":
-        if not token_lists:
+    def from_counts(cls, vocab: dict[str, int], indptr: np.ndarray, ids: np.ndarray, tf: np.ndarray,
+                    k1: float = 1.2, b: float = 0.75) -> "LexicalIndex":
+        n_docs = len(indptr) - 1
+        if n_docs == 0:
             return cls(None)
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-        # "lucene" is the BM25 variant of Lucene/Elasticsearch (Kamphuis et al. 2020).
+        data, indices, term_ptr = bm25_matrix(indptr, ids, tf, len(vocab), k1, b)
         bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
-        # bm25s needs at least one token per document; an empty chunk gets "".
-        bm25.index([tokens or [""] for tokens in token_lists], show_progress=False)
+        bm25.scores = {"data": data, "indices": indices, "indptr": term_ptr, "num_docs": n_docs}
+        bm25.vocab_dict = vocab
+        bm25.nonoccurrence_array = None  # what bm25s's index() sets for "lucene"
         return cls(bm25)
 
     def save(self, directory: Path) -> None:
@@ -47,6 +82,14 @@ class LexicalIndex:
         # file stays readable while mapped.
         return cls(bm25s.BM25.load(str(directory), mmap=True))
 
+    @staticmethod
+    def load_vocab(directory: Path) -> dict[str, int]:
+        """Just the term -> id table (for incremental builds)."""
+        import json
+
+        file = Path(directory) / "vocab.index.json"
+        return json.loads(file.read_text(encoding="utf-8")) if file.exists() else {}
+
     @property
     def size(self) -> int:
         return 0 if self._bm25 is None else int(self._bm25.scores["num_docs"])
@@ -64,10 +107,21 @@ class LexicalIndex:
         return int(indptr[tid + 1] - indptr[tid]) if tid + 1 < len(indptr) else None
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
-        known = [t for t in query_tokens if t in self.vocab and t]
-        if not known:
-            return np.zeros(self.size, dtype=np.float32)
-        return self._bm25.get_scores(known)
+        """BM25 score of every chunk (a repeated query token counts again)."""
+        scores = np.zeros(self.size, dtype=np.float32)
+        if self._bm25 is None:
+            return scores
+        vocab, s = self.vocab, self._bm25.scores
+        data, indices, indptr = s["data"], s["indices"], s["indptr"]
+        for token in query_tokens:
+            tid = vocab.get(token)
+            if tid is None:
+                continue
+            lo, hi = int(indptr[tid]), int(indptr[tid + 1])
+            # A term's postings name each chunk once, so a fancy-indexed += is
+            # exact here (and several times faster than np.add.at).
+            scores[indices[lo:hi]] += data[lo:hi]
+        return scores
 
     def top(self, query_tokens: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Indices and scores of the k best chunks with a positive score, best first."""

@@ -80,7 +80,7 @@ class Index:
             raise IndexMismatchError(
                 path, [f"embedding model: index {stored['model']!r} != embedder {embedder.name!r}"]
             )
-        data = store.load_data(path, with_vectors=False)
+        data = store.load_data(path)
         dense = None
         if embedder is not None and stored and (path / "dense.faiss").exists():
             dense = DenseIndex.load(path / "dense.faiss")
@@ -97,7 +97,7 @@ class Index:
         return "hybrid" if self.dense is not None else "lexical"
 
     @property
-    def chunks(self) -> list[Chunk]:
+    def chunks(self) -> store.ChunkStore:
         return self.data.chunks
 
     def search(self, query: str, k: int | None = None) -> list[SearchHit]:

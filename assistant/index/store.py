@@ -1,23 +1,32 @@
 """The on-disk index: a directory of plain files with a versioned manifest.
 
-    manifest.json   format version, settings, library versions, embedding model,
-                    per-document hashes and metadata, skipped files
-    chunks.jsonl    one chunk per line (text, offsets, section path, ...)
-    tokens.jsonl    BM25 tokens per chunk, so unchanged documents are not re-tokenized
-    docs/<id>.txt   cleaned text of each document (chunk offsets point into it)
-    bm25/           bm25s index files
-    vectors.npy     passage embeddings, row-aligned with chunks.jsonl (dense only)
-    dense.faiss     FAISS index over vectors.npy (dense only)
+    manifest.json        format version, settings, library versions, embedding
+                         model, per-document metadata, skipped files, and the
+                         size and SHA-256 of every data file
+    chunks.jsonl         one chunk per line (text, offsets, section path, ...)
+    chunks.offsets.npy   byte offset of each line: chunks are read on demand
+    terms/               per-chunk term counts (terms.py), so unchanged documents
+                         are never re-tokenized
+    bm25/                bm25s index files (score matrix + vocabulary)
+    docs/<id>.txt        cleaned text of each document (chunk offsets point into it)
+    vectors.npy          passage embeddings, row-aligned with chunks (dense only)
+    dense.faiss          FAISS index over vectors.npy (dense only)
 
-Writes go to a sibling temporary directory that replaces the old one only when
-complete, so an interrupted build never leaves a half-written index behind."""
+Everything large is memory-mapped or read lazily, so opening a million-chunk
+index costs little more than reading its vocabulary. Writes go to a sibling
+temporary directory that replaces the old one only when complete, so an
+interrupted build never leaves a half-written index behind."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import mmap
+import os
 import shutil
 import time
-from dataclasses import dataclass
+from array import array
+from collections import OrderedDict
 from importlib import metadata
 from pathlib import Path
 
@@ -26,8 +35,9 @@ import numpy as np
 from ..chunking.chunker import Chunk
 from ..config import Config
 from ..errors import IndexMismatchError, IndexNotFoundError
+from . import terms as term_store
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # Bump when cleaning or chunking rules change in a way that changes chunk text.
 PIPELINE_VERSION = 2
 
@@ -54,16 +64,58 @@ def library_versions() -> dict:
     return out
 
 
-@dataclass
-class IndexData:
-    """Everything in an index directory, in memory."""
+class ChunkStore:
+    """Read-only sequence of the chunks in chunks.jsonl, parsed on access (with a
+    small cache): a search touches a few dozen chunks, not all of them."""
 
-    manifest: dict
-    chunks: list[Chunk]
-    tokens: list[list[str]]
-    texts: dict[str, str]  # doc_id -> cleaned text
-    vectors: np.ndarray | None = None
-    path: Path | None = None
+    def __init__(self, path: Path, cache_size: int = 4096):
+        self._offsets = np.load(Path(path) / "chunks.offsets.npy", mmap_mode="r")
+        self._map = None
+        if len(self._offsets) > 1:
+            with open(Path(path) / "chunks.jsonl", "rb") as f:
+                self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        self._cache: OrderedDict[int, Chunk] = OrderedDict()
+        self._cache_size = cache_size
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, i: int) -> Chunk:
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"chunk {i} out of range (0..{n - 1})")
+        chunk = self._cache.get(i)
+        if chunk is None:
+            chunk = Chunk.from_dict(json.loads(self.raw(i, i + 1)))
+            self._cache[i] = chunk
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return chunk
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    @property
+    def offsets(self) -> np.ndarray:
+        return self._offsets
+
+    def raw(self, start: int, end: int) -> bytes:
+        """The JSON lines of chunks start:end, as stored."""
+        if start >= end:
+            return b""
+        return self._map[int(self._offsets[start]) : int(self._offsets[end])]
+
+
+class IndexData:
+    """An index directory opened for reading: manifest in memory, the rest lazy."""
+
+    def __init__(self, path: Path, manifest: dict):
+        self.path = Path(path)
+        self.manifest = manifest
+        self.chunks = ChunkStore(self.path)
 
     @property
     def documents(self) -> dict[str, dict]:
@@ -72,6 +124,23 @@ class IndexData:
     @property
     def embedding(self) -> dict | None:
         return self.manifest.get("embedding")
+
+    def chunk_range(self, doc_id: str) -> tuple[int, int]:
+        meta = self.documents[doc_id]
+        return meta["first_chunk"], meta["first_chunk"] + meta["n_chunks"]
+
+    def doc_text_path(self, doc_id: str) -> Path:
+        return self.path / "docs" / f"{doc_id}.txt"
+
+    def vectors(self) -> np.ndarray | None:
+        file = self.path / "vectors.npy"
+        return np.load(file, mmap_mode="r") if file.exists() else None
+
+    def term_counts(self):
+        """(vocab, indptr, ids, tf) as stored."""
+        from .lexical import LexicalIndex
+
+        return (LexicalIndex.load_vocab(self.path / "bm25"), *term_store.load_counts(self.path / "terms"))
 
 
 def check_compatible(manifest: dict, config: Config, path: Path) -> None:
@@ -99,52 +168,136 @@ def read_manifest(path: Path) -> dict:
     return json.loads(file.read_text(encoding="utf-8"))
 
 
-def load_data(path: Path, *, with_tokens: bool = False, with_vectors: bool = True) -> IndexData:
+def load_data(path: Path) -> IndexData:
     path = Path(path)
-    manifest = read_manifest(path)
-    chunks = [Chunk.from_dict(json.loads(line)) for line in _lines(path / "chunks.jsonl")]
-    tokens = [json.loads(line) for line in _lines(path / "tokens.jsonl")] if with_tokens else []
-    texts = {
-        doc_id: (path / "docs" / f"{doc_id}.txt").read_text(encoding="utf-8")
-        for doc_id in manifest.get("documents", {})
-    }
-    vectors = None
-    if with_vectors and (path / "vectors.npy").exists():
-        vectors = np.load(path / "vectors.npy")
-    return IndexData(manifest, chunks, tokens, texts, vectors, path)
+    return IndexData(path, read_manifest(path))
 
 
-def _lines(file: Path):
-    with open(file, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield line
+class IndexWriter:
+    """Streams an index into `<path>.tmp`; `commit` swaps it in place of `path`.
+
+    Documents are appended in order, either freshly processed (`add`) or copied
+    from the previous index without parsing (`carry_over`)."""
+
+    def __init__(self, path: Path, vocab: dict[str, int] | None = None, embedder=None, embed_batch: int = 1024):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        (self.tmp / "docs").mkdir(parents=True)
+        self._chunks = open(self.tmp / "chunks.jsonl", "wb")
+        self._offsets = array("q", [0])
+        self.counts = term_store.TermCounts(vocab)
+        self.documents: dict[str, dict] = {}
+        self.embedder = embedder
+        self._embed_batch = embed_batch
+        self._vector_parts: list[np.ndarray] = []
+        self._pending: list[str] = []  # texts of new chunks not embedded yet
+        self.embedded = 0
+
+    @property
+    def n_chunks(self) -> int:
+        return len(self._offsets) - 1
+
+    def add(self, meta: dict, text: str, chunks: list[Chunk], counts: list[tuple[list[str], list[int]]]) -> None:
+        doc_id = meta["doc_id"]
+        self.documents[doc_id] = {**meta, "first_chunk": self.n_chunks, "n_chunks": len(chunks)}
+        (self.tmp / "docs" / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        for chunk, (terms, tf) in zip(chunks, counts):
+            self._write_line((json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n").encode("utf-8"))
+            self.counts.add(terms, tf)
+        if self.embedder is not None:
+            self._pending.extend(c.index_text() for c in chunks)
+            if len(self._pending) >= self._embed_batch:
+                self._flush_vectors()
+
+    def carry_over(self, old: IndexData, doc_id: str, old_counts, old_vectors) -> None:
+        """Copy a document unchanged from the previous index (ids in `old_counts`
+        must use this writer's vocabulary, which starts as the old one)."""
+        start, end = old.chunk_range(doc_id)
+        self.documents[doc_id] = {**old.documents[doc_id], "first_chunk": self.n_chunks}
+        _link_or_copy(old.doc_text_path(doc_id), self.tmp / "docs" / f"{doc_id}.txt")
+        self._chunks.write(old.chunks.raw(start, end))
+        offsets = np.asarray(old.chunks.offsets[start : end + 1], dtype=np.int64)
+        self._offsets.frombytes((offsets[1:] - offsets[0] + self._offsets[-1]).tobytes())
+        _, indptr, ids, tf = old_counts
+        self.counts.add_rows(indptr, ids, tf, start, end)
+        if self.embedder is None:
+            return
+        if old_vectors is None:  # the old index was lexical: embed now
+            self._pending.extend(old.chunks[i].index_text() for i in range(start, end))
+        else:
+            self._flush_vectors()  # keep rows in chunk order
+            self._vector_parts.append(np.asarray(old_vectors[start:end], dtype=np.float32))
+
+    def _write_line(self, line: bytes) -> None:
+        self._chunks.write(line)
+        self._offsets.append(self._offsets[-1] + len(line))
+
+    def _flush_vectors(self) -> None:
+        if self._pending:
+            self._vector_parts.append(self.embedder.embed_passages(self._pending))
+            self.embedded += len(self._pending)
+            self._pending = []
+
+    def commit(self, manifest: dict, k1: float, b: float) -> None:
+        from .dense import DenseIndex
+        from .lexical import LexicalIndex
+
+        self._chunks.close()
+        np.save(self.tmp / "chunks.offsets.npy", np.frombuffer(self._offsets, dtype=np.int64))
+        vocab, indptr, ids, tf = self.counts.compacted()
+        term_store.save_counts(self.tmp / "terms", indptr, ids, tf)
+        LexicalIndex.from_counts(vocab, indptr, ids, tf, k1, b).save(self.tmp / "bm25")
+        if self.embedder is not None:
+            self._flush_vectors()
+            dim = self.embedder.dim
+            vectors = np.vstack(self._vector_parts) if self._vector_parts else np.zeros((0, dim), np.float32)
+            np.save(self.tmp / "vectors.npy", vectors)
+            DenseIndex.build(vectors).save(self.tmp / "dense.faiss")
+        manifest["documents"] = self.documents
+        manifest["n_chunks"] = self.n_chunks
+        manifest["files"] = _checksums(self.tmp)
+        manifest["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        # The manifest is written last: a directory without one is incomplete.
+        _write_synced(self.tmp / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        _swap(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self._chunks.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def write_data(data: IndexData, path: Path, lexical, dense) -> None:
-    """Write all files into `<path>.tmp`, then swap it in place of `path`."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
+def _link_or_copy(src: Path, dst: Path) -> None:
+    # Index files are never modified in place, so a hard link is a safe copy.
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def _checksums(directory: Path) -> dict[str, dict]:
+    """Size and SHA-256 of every data file except per-document texts."""
+    out = {}
+    for file in sorted(directory.rglob("*")):
+        rel = file.relative_to(directory).as_posix()
+        if file.is_file() and not rel.startswith("docs/"):
+            h = hashlib.sha256()
+            with open(file, "rb") as f:
+                for block in iter(lambda: f.read(1 << 22), b""):
+                    h.update(block)
+            out[rel] = {"bytes": file.stat().st_size, "sha256": h.hexdigest()}
+    return out
+
+
+def _write_synced(file: Path, text: str) -> None:
+    with open(file, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _swap(tmp: Path, path: Path) -> None:
     old = path.with_name(path.name + ".old")
-    shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "docs").mkdir(parents=True)
-    with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
-        for chunk in data.chunks:
-            f.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
-    with open(tmp / "tokens.jsonl", "w", encoding="utf-8") as f:
-        for tokens in data.tokens:
-            f.write(json.dumps(tokens, ensure_ascii=False) + "\n")
-    for doc_id, text in data.texts.items():
-        (tmp / "docs" / f"{doc_id}.txt").write_text(text, encoding="utf-8")
-    lexical.save(tmp / "bm25")
-    if dense is not None and data.vectors is not None:
-        np.save(tmp / "vectors.npy", data.vectors)
-        dense.save(tmp / "dense.faiss")
-    data.manifest["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
-    # The manifest is written last: a directory without one is incomplete.
-    (tmp / "manifest.json").write_text(
-        json.dumps(data.manifest, ensure_ascii=False, indent=2), encoding="utf-8"
-    )
     shutil.rmtree(old, ignore_errors=True)
     if path.exists():
         path.rename(old)

@@ -1,0 +1,30 @@
+"""Facts about the machine that set thread and process counts."""
+
+from __future__ import annotations
+
+import os
+
+
+def physical_cores() -> int:
+    """Physical cores this process may use: hyper-threads add little to
+    llama.cpp or to CPU-bound tokenization, and a container's CPU set can be
+    smaller than the machine."""
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        cores, phys, core = set(), None, None
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "physical id":
+                    phys = value.strip()
+                elif key == "core id":
+                    core = value.strip()
+                elif not line.strip() and core is not None:
+                    cores.add((phys, core))
+                    phys = core = None
+        if core is not None:
+            cores.add((phys, core))
+        return max(1, min(len(cores), allowed)) if cores else max(1, allowed)
+    except OSError:
+        return max(1, allowed)

@@ -1,0 +1,96 @@
+"""The compact index layout: BM25 computed from stored term counts equals
+bm25s's own indexing, parallel builds equal serial ones, incremental updates
+equal fresh builds, and old-format indexes are rebuilt."""
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant import Index, build_index
+from assistant.chunking.chunker import Chunk
+from assistant.index import builder
+from assistant.index.lexical import LexicalIndex
+from assistant.index.terms import TermCounts, count_terms
+from assistant.tokenize import get_tokenizer
+
+from .conftest import SEED_IDS
+
+QUERIES = ["2024年四川电信业务收入是多少？", "移动物联网终端用户", "重慶市互聯網發展", "5G基站", "zzqq"]
+
+
+def test_bm25_from_counts_matches_bm25s(seed_index):
+    import bm25s
+
+    tokenize = get_tokenizer(seed_index.config.tokenizer)
+    token_lists = [tokenize(c.index_text()) for c in seed_index.chunks]
+    assert all(token_lists)  # bm25s cannot index a chunk without tokens
+    reference = bm25s.BM25(k1=0.9, b=0.5, method="lucene")
+    reference.index(token_lists, show_progress=False)
+
+    counts = TermCounts()
+    for tokens in token_lists:
+        counts.add(*count_terms(tokens))
+    ours = LexicalIndex.from_counts(counts.vocab, *counts.arrays(), k1=0.9, b=0.5)
+    for query in QUERIES:
+        q = [t for t in tokenize(query, query=True) if t in reference.vocab_dict]
+        expected = reference.get_scores(q) if q else np.zeros(len(token_lists))
+        np.testing.assert_allclose(ours.scores(q), expected, rtol=1e-5, atol=1e-6)
+
+
+def _files(path):
+    return {
+        name: (path / name).read_bytes()
+        for name in ("chunks.jsonl", "chunks.offsets.npy", "terms/ids.npy", "terms/tf.npy",
+                     "terms/indptr.npy", "bm25/data.csc.index.npy", "bm25/vocab.index.json")
+    }
+
+
+def test_parallel_build_is_identical_to_serial(corpus, config, tmp_path, monkeypatch):
+    serial = build_index([corpus], tmp_path / "serial", config.replace(index_workers=1))
+    monkeypatch.setattr(builder, "PARALLEL_MIN_BYTES", 0)
+    parallel = build_index([corpus], tmp_path / "parallel", config.replace(index_workers=2))
+    assert serial.workers == 1 and parallel.workers == 2
+    assert _files(tmp_path / "serial") == _files(tmp_path / "parallel")
+
+
+def test_incremental_update_scores_like_a_fresh_build(corpus, config, tmp_path):
+    path = tmp_path / "idx"
+    build_index([corpus], path, config)
+    (corpus / "new_note.md").write_text("# 贵州报告\n\n贵州省5G基站数达到12.3万个。\n", encoding="utf-8")
+    (corpus / "003_3c32a1191f29727c.txt").unlink()
+    build_index([corpus], path, config)
+    fresh_path = tmp_path / "fresh"
+    build_index([corpus], fresh_path, config)
+
+    updated, fresh = Index.load(path, config), Index.load(fresh_path, config)
+    # Same chunks in the same order, byte for byte; terms of the removed
+    # document are gone from the vocabulary; every chunk scores the same.
+    assert (path / "chunks.jsonl").read_bytes() == (fresh_path / "chunks.jsonl").read_bytes()
+    assert set(updated.lexical.vocab) == set(fresh.lexical.vocab)
+    tokenize = get_tokenizer(config.tokenizer)
+    for query in QUERIES + ["贵州省5G基站数"]:
+        tokens = tokenize(query, query=True)
+        np.testing.assert_allclose(updated.lexical.scores(tokens), fresh.lexical.scores(tokens), rtol=1e-6)
+
+
+def test_chunks_are_read_on_demand(seed_index):
+    chunks = seed_index.chunks
+    assert isinstance(chunks[0], Chunk) and chunks[-1].doc_id == list(seed_index.data.documents)[-1]
+    assert sum(1 for _ in chunks) == len(chunks) == seed_index.data.manifest["n_chunks"]
+    for doc_id, meta in seed_index.data.documents.items():
+        start, end = seed_index.data.chunk_range(doc_id)
+        assert {chunks[i].doc_id for i in range(start, end)} == {doc_id}
+    with pytest.raises(IndexError):
+        chunks[len(chunks)]
+
+
+def test_old_format_index_is_rebuilt(corpus, config, tmp_path):
+    path = tmp_path / "idx"
+    build_index([corpus], path, config)
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["format_version"] = 1
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    report = build_index([corpus], path, config)
+    assert sorted(report.added) == SEED_IDS and "older" in report.summary()
+    assert Index.load(path, config).search("5G基站", 1)
