@@ -33,16 +33,45 @@ QUESTION_WORDS = frozenset(
 _QUESTION_CHARS = frozenset("什么哪谁几吗呢何")
 
 
-def _jieba():
+_segmenter = None  # a jieba_dict.LazyJieba once `use_lazy_dictionary` found one
+
+
+def use_lazy_dictionary() -> bool:
+    """Segment with the SQLite copy of jieba's dictionary when it exists (built
+    by `assistant index`) and the full dictionary is not in memory already:
+    a cold `assistant ask` then skips jieba's 0.7 s dictionary load."""
+    global _segmenter
+    if _segmenter is None:
+        import sys
+
+        from .jieba_dict import LazyJieba, database_path
+
+        full = sys.modules.get("jieba")
+        path = database_path()
+        if path is not None and path.exists() and not (full and full.dt.initialized):
+            _segmenter = LazyJieba(path)
+    return _segmenter is not None
+
+
+def _jieba(full: bool = False):
+    """The segmenter: the lazy one for questions, unless the whole dictionary is
+    loaded anyway; always the whole one for passages (indexing cuts so much text
+    that loading it all is cheaper)."""
+    if _segmenter is not None and not full:
+        import sys
+
+        loaded = sys.modules.get("jieba")
+        if not (loaded and loaded.dt.initialized):
+            return _segmenter
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     return jieba
 
 
-def _words(norm: str) -> list[str]:
+def _words(norm: str, full: bool = True) -> list[str]:
     """jieba search mode: long words plus their sub-words."""
-    return [t for t in _jieba().cut_for_search(norm) if _WORD_RE.search(t) and t not in STOPWORDS]
+    return [t for t in _jieba(full).cut_for_search(norm) if _WORD_RE.search(t) and t not in STOPWORDS]
 
 
 def _bigrams(norm: str) -> list[str]:
@@ -79,7 +108,7 @@ def _make(views: tuple[str, ...]) -> Callable[..., list[str]]:
         norm = normalize(text)
         tokens: list[str] = []
         if "jieba" in views:
-            tokens += _words(norm)
+            tokens += _words(norm, full=not query)
         if "bigram" in views:
             prefix = "§" if len(views) > 1 else ""
             tokens += [prefix + t for t in _bigrams(norm)]

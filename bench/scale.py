@@ -1,17 +1,18 @@
-"""How the lexical index grows: synthetic corpora of 10k, 100k (1M) chunks.
+"""How the lexical index grows: synthetic corpora of 10k, 100k and 1M chunks.
 
-    .venv/bin/python bench/scale.py 10000 100000
+    .venv/bin/python bench/scale.py 10000 100000 1000000
+    .venv/bin/python bench/scale.py --query-only 1000000   # re-time queries on the kept index
 
 For each size, in fresh subprocesses: index build time and peak RSS, disk size,
-and BM25 query p50/p95 over 200 questions (seed + CMRC questions)."""
+load time and BM25 search p50/p95 over 200 questions (seed + CMRC questions).
+Corpora and indexes are kept in bench/data/ (git-ignored); results are merged
+into bench/results/scale.json by size."""
 
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,8 +27,9 @@ sys.path.insert(0, {root!r})
 from assistant import Config, build_index
 cfg = Config(index_root={tmp!r}, embedding_model="")
 t = time.perf_counter()
-r = build_index([{docs!r}], Path({tmp!r}) / "idx", cfg)
-print(json.dumps({{"chunks": r.chunks, "documents": r.documents, "build_s": round(time.perf_counter() - t, 1)}}))
+r = build_index([{docs!r}], Path({tmp!r}) / "idx", cfg, rebuild=True)
+print(json.dumps({{"chunks": r.chunks, "documents": r.documents, "workers": r.workers,
+                   "build_s": round(time.perf_counter() - t, 1)}}))
 """
 
 QUERY = """
@@ -53,11 +55,14 @@ print(json.dumps({{"load_s": round(load_s, 2), "queries": len(qs),
 
 
 def run(code: str) -> tuple[dict, float]:
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    """Run `code` in a fresh interpreter under /usr/bin/time: (its JSON line, peak RSS
+    in MB of the largest process, the build's worker processes included)."""
+    proc = subprocess.run(["/usr/bin/time", "-f", "maxrss_kb=%M", sys.executable, "-c", code],
+                          capture_output=True, text=True)
     if proc.returncode:
         raise SystemExit(proc.stderr[-3000:])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # MB, max over children so far
-    return json.loads(proc.stdout.strip().splitlines()[-1]), peak
+    peak_kb = max(int(line.split("=")[1]) for line in proc.stderr.splitlines() if line.startswith("maxrss_kb="))
+    return json.loads(proc.stdout.strip().splitlines()[-1]), round(peak_kb / 1024)
 
 
 def disk_mb(path: Path) -> float:
@@ -65,20 +70,24 @@ def disk_mb(path: Path) -> float:
 
 
 def main() -> int:
-    sizes = [int(x) for x in sys.argv[1:]] or [10000, 100000]
+    args = sys.argv[1:]
+    query_only = "--query-only" in args
+    sizes = [int(x) for x in args if not x.startswith("--")] or [10000, 100000]
     cmrc = str(ROOT.parent / "shared" / "benchmarks" / "cmrc2018_dev" / "qa.jsonl")
-    rows = []
+    out = ROOT / "bench" / "results" / "scale.json"
+    rows = {row["target_chunks"]: row for row in (json.loads(out.read_text()) if out.exists() else [])}
     for n in sizes:
         docs = generate(n, ROOT / "bench" / "data" / f"synth-{n}")
-        with tempfile.TemporaryDirectory() as tmp:
-            built, peak_build = run(BUILD.format(root=str(ROOT), tmp=tmp, docs=str(docs)))
-            queried, _ = run(QUERY.format(root=str(ROOT), tmp=tmp, cmrc=cmrc))
-            row = {"target_chunks": n, **built, "peak_rss_mb_max_so_far": round(peak_build),
-                   "disk_mb": disk_mb(Path(tmp) / "idx"), **queried}
-        rows.append(row)
+        home = ROOT / "bench" / "data" / f"index-{n}"
+        row = dict(rows.get(n, {})) if query_only else {}
+        if not query_only:
+            built, peak = run(BUILD.format(root=str(ROOT), tmp=str(home), docs=str(docs)))
+            row.update({"target_chunks": n, **built, "build_peak_rss_mb": peak, "disk_mb": disk_mb(home / "idx")})
+        queried, peak = run(QUERY.format(root=str(ROOT), tmp=str(home), cmrc=cmrc))
+        row.update({**queried, "query_peak_rss_mb": peak})
+        rows[n] = row
         print(json.dumps(row), flush=True)
-    out = ROOT / "bench" / "results" / "scale.json"
-    out.write_text(json.dumps(rows, indent=2))
+        out.write_text(json.dumps([rows[k] for k in sorted(rows)], indent=2))
     return 0
 
 

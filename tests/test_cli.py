@@ -101,7 +101,8 @@ def test_ask_conversation_resolves_follow_ups(capsys, tmp_path, monkeypatch):
 
 def test_lexical_ask_imports_no_heavy_library(tmp_path):
     """`assistant ask` in lexical/extractive mode must start fast: torch,
-    sentence-transformers, transformers, gradio and llama_cpp stay unimported."""
+    sentence-transformers, transformers, gradio and llama_cpp stay unimported,
+    and jieba's 0.7 s dictionary load is skipped."""
     import subprocess
     import sys
 
@@ -114,8 +115,12 @@ def test_lexical_ask_imports_no_heavy_library(tmp_path):
         "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'gradio', 'llama_cpp', "
         "'huggingface_hub', 'faiss', 'matplotlib') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
+        "import jieba\n"
+        "print('FULL_JIEBA', jieba.dt.initialized)\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert "2495万人" in run.stdout
     assert "HEAVY []" in run.stdout
+    # Questions are segmented from the SQLite dictionary the index build left behind.
+    assert "FULL_JIEBA False" in run.stdout

@@ -9,6 +9,7 @@ clean/chunk/tokenize work runs in one process per physical core."""
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Callable, Iterator
 from ..config import Config
 from ..documents import discover, file_sha256, read_document
 from ..errors import DocumentError, IndexMismatchError, IndexNotFoundError
+from ..jieba_dict import ensure_database
 from ..system import physical_cores
 from ..tokenize import get_tokenizer
 from . import store
@@ -154,6 +156,8 @@ def build_index(
             "skipped": report.skipped,
         }
         writer.commit(manifest, config.bm25_k1, config.bm25_b)
+        if "jieba" in config.tokenizer:
+            ensure_database()  # once per machine: lets a cold `assistant ask` skip loading jieba
     except BaseException:
         writer.abort()
         raise
@@ -202,9 +206,17 @@ def _prepare_all(todo: list[tuple[str, str]], config: Config, workers: int) -> I
     if workers <= 1:
         yield from map(_prepare, args)
         return
-    # "spawn": the parent may be a threaded server (the UI), where fork is unsafe.
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+    with multiprocessing.get_context(_start_method()).Pool(workers) as pool:
         yield from pool.imap(_prepare, args, chunksize=16)
+
+
+def _start_method() -> str:
+    # fork needs no importable __main__ (scripts without a main guard, stdin,
+    # notebooks) but is unsafe in a threaded process such as the UI server,
+    # which therefore spawns.
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
 
 
 def _prepare(args) -> str | tuple:

@@ -11,7 +11,7 @@ import numpy as np
 from ..chunking.chunker import Chunk
 from ..config import Config
 from ..errors import IndexMismatchError
-from ..tokenize import get_tokenizer
+from ..tokenize import get_tokenizer, use_lazy_dictionary
 from . import store
 from .builder import default_index_path
 from .dense import DenseIndex, Embedder
@@ -81,6 +81,7 @@ class Index:
                 path, [f"embedding model: index {stored['model']!r} != embedder {embedder.name!r}"]
             )
         data = store.load_data(path)
+        use_lazy_dictionary()
         dense = None
         if embedder is not None and stored and (path / "dense.faiss").exists():
             dense = DenseIndex.load(path / "dense.faiss")
