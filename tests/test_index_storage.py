@@ -94,3 +94,30 @@ def test_old_format_index_is_rebuilt(corpus, config, tmp_path):
     report = build_index([corpus], path, config)
     assert sorted(report.added) == SEED_IDS and "older" in report.summary()
     assert Index.load(path, config).search("5G基站", 1)
+
+
+def test_pruned_top_k_equals_exhaustive_ranking(seed_index, monkeypatch):
+    from assistant.evaluation import load_questions
+    from assistant.index import lexical
+    from assistant.index.lexical import _best
+
+    from .conftest import ROOT
+
+    tokenize = get_tokenizer(seed_index.config.tokenizer)
+    questions = [q.question for q in load_questions(ROOT / "eval" / "seeds_qa.jsonl")]
+    # Prune even on the small seed index, as early as the bound allows.
+    monkeypatch.setattr(lexical, "_EXHAUSTIVE_POSTINGS", 0)
+    monkeypatch.setattr(lexical, "_SEARCH_COST", 0)
+    index, compared = seed_index.lexical, 0
+    for question in questions + ["重庆 重庆 重庆 网民", "的的的"]:
+        tokens = tokenize(question, query=True)
+        for k in (1, 5, 50):
+            ids, scores = index.top(tokens, k)
+            full = index.scores(tokens)
+            _, want_scores = _best(full, np.arange(len(full)), k)
+            # The k best scores, each belonging to the chunk returned with it
+            # (a valid top k even where rounding reorders exact ties).
+            np.testing.assert_allclose(scores, want_scores, rtol=1e-5)
+            np.testing.assert_allclose(full[ids], scores, rtol=1e-5)
+            compared += 1
+    assert compared == 3 * (len(questions) + 2)

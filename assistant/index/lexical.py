@@ -16,6 +16,11 @@ import numpy as np
 
 _EMPTY = "EMPTY"  # marker file of an index with no documents (bm25s cannot store one)
 _BLOCK = 1 << 24  # nonzeros scored per numpy step: bounds temporary memory
+# Below this many postings a query is scored exhaustively: pruning would not pay.
+_EXHAUSTIVE_POSTINGS = 200_000
+# A binary search of one chunk in a posting list costs about this many
+# sequential posting additions (measured, numpy on one core).
+_SEARCH_COST = 25
 
 
 def bm25_matrix(indptr: np.ndarray, ids: np.ndarray, tf: np.ndarray, n_terms: int,
@@ -46,6 +51,11 @@ def bm25_matrix(indptr: np.ndarray, ids: np.ndarray, tf: np.ndarray, n_terms: in
 class LexicalIndex:
     def __init__(self, bm25):
         self._bm25 = bm25  # None for an empty corpus
+        if bm25 is not None:
+            # Plain ndarray views of the memory maps: slicing an np.memmap runs
+            # Python code per slice, and a query takes hundreds of slices.
+            for key in ("data", "indices", "indptr"):
+                bm25.scores[key] = np.asarray(bm25.scores[key])
 
     @classmethod
     def from_counts(cls, vocab: dict[str, int], indptr: np.ndarray, ids: np.ndarray, tf: np.ndarray,
@@ -106,30 +116,92 @@ class LexicalIndex:
         indptr = self._bm25.scores["indptr"]
         return int(indptr[tid + 1] - indptr[tid]) if tid + 1 < len(indptr) else None
 
-    def scores(self, query_tokens: list[str]) -> np.ndarray:
-        """BM25 score of every chunk (a repeated query token counts again)."""
-        scores = np.zeros(self.size, dtype=np.float32)
-        if self._bm25 is None:
-            return scores
-        vocab, s = self.vocab, self._bm25.scores
-        data, indices, indptr = s["data"], s["indices"], s["indptr"]
+    def _postings(self, query_tokens: list[str]) -> list[tuple[int, int, float]]:
+        """(start, end, weight) of each distinct known query term's postings; a
+        repeated query token weighs more, as in bm25s."""
+        weights: dict[int, float] = {}
         for token in query_tokens:
-            tid = vocab.get(token)
-            if tid is None:
-                continue
-            lo, hi = int(indptr[tid]), int(indptr[tid + 1])
-            # A term's postings name each chunk once, so a fancy-indexed += is
-            # exact here (and several times faster than np.add.at).
-            scores[indices[lo:hi]] += data[lo:hi]
-        return scores
+            tid = self.vocab.get(token)
+            if tid is not None:
+                weights[tid] = weights.get(tid, 0.0) + 1.0
+        indptr = self._bm25.scores["indptr"] if self._bm25 is not None else None
+        return [(int(indptr[t]), int(indptr[t + 1]), w) for t, w in weights.items()]
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        """BM25 score of every chunk (exhaustive)."""
+        n = self.size
+        postings = self._postings(query_tokens) if n else []
+        if not postings:
+            return np.zeros(n, dtype=np.float32)
+        s = self._bm25.scores
+        # One C-level pass over all postings: faster than per-term np.add.at.
+        docs = np.concatenate([s["indices"][lo:hi] for lo, hi, _ in postings])
+        weights = np.concatenate([s["data"][lo:hi] * np.float32(w) for lo, hi, w in postings])
+        return np.bincount(docs, weights=weights, minlength=n).astype(np.float32)
 
     def top(self, query_tokens: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Indices and scores of the k best chunks with a positive score, best first."""
-        scores = self.scores(query_tokens)
-        k = min(k, scores.shape[0])
-        if k <= 0:
+        """Indices and scores of the k best chunks with a positive score, best first.
+
+        Exact, but cheaper than scoring every chunk on large indexes (MaxScore,
+        Turtle & Flood 1995): rare terms are scored exhaustively; once the k-th
+        best partial score exceeds the most the remaining common terms could add
+        (their largest posting values), no chunk they alone touch can make the
+        top k, and their postings are only looked up for the candidates."""
+        k = min(k, self.size)
+        postings = self._postings(query_tokens) if k > 0 else []
+        if not postings:
             return np.array([], dtype=np.int64), np.array([], dtype=np.float32)
-        idx = np.argpartition(-scores, k - 1)[:k]
-        idx = idx[np.argsort(-scores[idx], kind="stable")]
-        keep = scores[idx] > 0
-        return idx[keep], scores[idx][keep]
+        if sum(hi - lo for lo, hi, _ in postings) <= _EXHAUSTIVE_POSTINGS:
+            return _best(self.scores(query_tokens), np.arange(self.size), k)
+        data, indices = self._bm25.scores["data"], self._bm25.scores["indices"]
+        postings.sort(key=lambda p: p[1] - p[0])  # rarest first
+        bound = [float(data[lo:hi].max()) * w for lo, hi, w in postings]
+        scores = np.zeros(self.size, dtype=np.float32)
+        # Deciding costs a pass over all chunks: first try after about as many
+        # postings as chunks, then at each doubling.
+        done, checkpoint, scored = 0, max(_EXHAUSTIVE_POSTINGS // 4, self.size // 2), 0
+        candidates = None
+        while done < len(postings):
+            lo, hi, w = postings[done]
+            np.add.at(scores, indices[lo:hi], data[lo:hi] * np.float32(w))
+            done, scored = done + 1, scored + hi - lo
+            if done == len(postings) or scored < checkpoint:
+                continue
+            checkpoint *= 2  # a handful of checks per query, each O(chunks)
+            candidates = self._candidates(scores, k, sum(bound[done:]))
+            remaining = postings[done:]
+            # Switch when binary-searching the candidates in the remaining
+            # postings costs less than adding those postings.
+            if candidates is not None and _SEARCH_COST * len(candidates) * len(remaining) < sum(h - l for l, h, _ in remaining):
+                break
+            candidates = None
+        if candidates is None:
+            candidates = np.flatnonzero(scores)
+        for lo, hi, w in postings[done:]:
+            column = indices[lo:hi]
+            pos = np.searchsorted(column, candidates)
+            pos[pos == len(column)] = 0
+            found = column[pos] == candidates
+            scores[candidates[found]] += data[lo:hi][pos[found]] * np.float32(w)
+        return _best(scores[candidates], candidates, k)
+
+    @staticmethod
+    def _candidates(scores: np.ndarray, k: int, rest: float) -> np.ndarray | None:
+        """Chunks that can still reach the top k when the unscored terms add at
+        most `rest`; None if that cannot be decided yet."""
+        n = len(scores)
+        theta = float(np.partition(scores, n - k)[n - k])  # k-th best partial score
+        if rest >= theta:  # an untouched chunk could still make it
+            return None
+        # (The slack absorbs float32 rounding.) A sparse selection: fast.
+        return np.flatnonzero(scores >= theta - rest - 1e-5 * (1 + theta))
+
+def _best(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k highest positive scores, best first (ties: lower chunk number first)."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.float32)
+    part = np.argpartition(-scores, k - 1)[:k]
+    order = part[np.lexsort((ids[part], -scores[part]))]
+    keep = scores[order] > 0
+    return ids[order][keep].astype(np.int64), scores[order][keep]
