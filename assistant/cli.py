@@ -253,7 +253,7 @@ def cmd_info(args) -> int:
     from .index import Index
 
     config = _config(args)
-    info = Index.load(args.index, config).info()
+    info = Index.load(args.index, config, verify=True if args.verify else None).info()
     if args.json:
         print(json.dumps(info, ensure_ascii=False, indent=2))
         return 0
@@ -268,6 +268,8 @@ def cmd_info(args) -> int:
         print(f"  skipped {s['path']}: {s['reason']}")
     for n in info["notices"]:
         print(f"notice: {n}")
+    if args.verify:
+        print("verified:   every file matches its checksum")
     return 0
 
 
@@ -346,6 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="what is indexed, which models are active")
     common(p)
+    p.add_argument("--verify", action="store_true",
+                   help="check every index file against its SHA-256 (automatic for indexes under 128 MB)")
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("models", help="list recommended models or download one")

@@ -30,6 +30,18 @@ class IndexNotFoundError(AssistantError):
     """No index exists where one was expected."""
 
 
+class IndexCorruptError(AssistantError):
+    """An index file is missing, truncated or altered since it was written."""
+
+    def __init__(self, path, file: str, problem: str):
+        self.path = str(path)
+        self.file = file
+        super().__init__(
+            f"index at {self.path} is damaged: {file} {problem}. "
+            f"Rebuild it with `assistant index --rebuild` (or delete {self.path})."
+        )
+
+
 class IndexMismatchError(AssistantError):
     """The index on disk was built with settings that differ from the current ones."""
 

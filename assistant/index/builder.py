@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 
 from ..config import Config
 from ..documents import discover, file_sha256, read_document
-from ..errors import DocumentError, IndexMismatchError, IndexNotFoundError
+from ..errors import DocumentError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from ..jieba_dict import ensure_database
 from ..system import physical_cores
 from ..tokenize import get_tokenizer
@@ -83,10 +83,18 @@ def build_index(
     rebuild: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> IndexReport:
-    """Make the index at `index_path` reflect the files under `sources`."""
+    """Make the index at `index_path` reflect the files under `sources`.
+
+    One build at a time per index (others wait); readers are never blocked and
+    never see a half-written index."""
     config = config or Config.load()
     sources = [str(s) for s in (sources or [config.corpus_dir])]
     path = Path(index_path) if index_path else default_index_path(sources, config)
+    with store.build_lock(path):
+        return _build(sources, path, config, embedder, rebuild, progress)
+
+
+def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progress) -> IndexReport:
     started = time.perf_counter()
     report = IndexReport(path=str(path))
 
@@ -174,17 +182,22 @@ def build_index(
 
 def _load_old(path: Path, config: Config, report: IndexReport):
     try:
-        manifest = store.read_manifest(path)
+        with store.reading(path):
+            manifest = store.read_manifest(path)
+            if manifest.get("format_version") != store.FORMAT_VERSION:
+                # The file layout changed with the code; nothing can be carried over.
+                report.notices.append(
+                    f"index format {manifest.get('format_version')} is older than {store.FORMAT_VERSION}; rebuilt"
+                )
+                return None
+            store.check_compatible(manifest, config, path)
+            return store.load_data(path)
     except IndexNotFoundError:
         return None
-    if manifest.get("format_version") != store.FORMAT_VERSION:
-        # The file layout changed with the code; nothing can be carried over.
-        report.notices.append(
-            f"index format {manifest.get('format_version')} is older than {store.FORMAT_VERSION}; rebuilt"
-        )
+    except IndexCorruptError as exc:
+        # Never carry damaged data forward: start again from the sources.
+        report.notices.append(f"{exc.file} was damaged; index rebuilt from the sources")
         return None
-    store.check_compatible(manifest, config, path)
-    return store.load_data(path)
 
 
 def _workers(config: Config, todo: list[tuple[str, str]]) -> int:

@@ -63,14 +63,18 @@ class Index:
         path: str | Path | None = None,
         config: Config | None = None,
         embedder: Embedder | None | str = "auto",
+        verify: bool | None = None,
     ) -> "Index":
         """Open the index at `path` (default: the one for `config.corpus_dir`).
 
         `embedder="auto"` loads the configured embedding model when the index has
-        vectors for it and the files are present locally; pass None for lexical only."""
+        vectors for it and the files are present locally; pass None for lexical only.
+        Files are checked against the manifest's sizes, and checksums when the
+        index is small or `verify=True` (IndexCorruptError names the bad file)."""
         config = config or Config.load()
         path = Path(path) if path else default_index_path([config.corpus_dir], config)
-        manifest = store.read_manifest(path)
+        with store.reading(path):
+            manifest = store.read_manifest(path)
         store.check_compatible(manifest, config, path)
         stored = manifest.get("embedding")
         notices: list[str] = []
@@ -80,14 +84,21 @@ class Index:
             raise IndexMismatchError(
                 path, [f"embedding model: index {stored['model']!r} != embedder {embedder.name!r}"]
             )
-        data = store.load_data(path)
+        # Open every file under the read lock (a concurrent build swaps only
+        # between opens); the manifest is re-read in case it just changed.
+        with store.reading(path):
+            data = store.load_data(path, verify)
+            store.check_compatible(data.manifest, config, path)
+            if (data.embedding or {}).get("model") != (stored or {}).get("model"):
+                raise IndexMismatchError(path, ["the index was rebuilt with another embedding model while loading"])
+            lexical = LexicalIndex.load(path / "bm25")
+            dense = None
+            if embedder is not None and stored and (path / "dense.faiss").exists():
+                dense = DenseIndex.load(path / "dense.faiss")
+            else:
+                embedder = None
         use_lazy_dictionary()
-        dense = None
-        if embedder is not None and stored and (path / "dense.faiss").exists():
-            dense = DenseIndex.load(path / "dense.faiss")
-        else:
-            embedder = None
-        return cls(data, LexicalIndex.load(path / "bm25"), config, dense, embedder, notices)
+        return cls(data, lexical, config, dense, embedder, notices)
 
     @property
     def path(self) -> Path:

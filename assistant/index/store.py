@@ -19,6 +19,7 @@ interrupted build never leaves a half-written index behind."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import mmap
@@ -27,6 +28,7 @@ import shutil
 import time
 from array import array
 from collections import OrderedDict
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -34,12 +36,15 @@ import numpy as np
 
 from ..chunking.chunker import Chunk
 from ..config import Config
-from ..errors import IndexMismatchError, IndexNotFoundError
+from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from . import terms as term_store
 
 FORMAT_VERSION = 2
 # Bump when cleaning or chunking rules change in a way that changes chunk text.
 PIPELINE_VERSION = 2
+# Opening an index checks every file's size; its SHA-256 too up to this many
+# bytes in all (~0.1 s). Larger indexes: `assistant info --verify`.
+VERIFY_HASH_MAX_BYTES = 128 * 2**20
 
 
 def index_settings(config: Config) -> dict:
@@ -157,20 +162,78 @@ def check_compatible(manifest: dict, config: Config, path: Path) -> None:
         raise IndexMismatchError(path, differences)
 
 
+@contextmanager
+def _lock(path: Path, kind: str, shared: bool):
+    """An advisory lock on a file beside the index directory (`<name>.<kind>.lock`):
+    "swap" is held shared by readers while they open files and exclusively by a
+    writer for its two renames; "build" serialises writers."""
+    file = Path(path).with_name(f"{Path(path).name}.{kind}.lock")
+    file.parent.mkdir(parents=True, exist_ok=True)
+    with open(file, "a") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def build_lock(path: Path):
+    return _lock(path, "build", shared=False)
+
+
+@contextmanager
+def reading(path: Path):
+    """Hold while opening an index's files: no swap can happen meanwhile. Once
+    open (memory-mapped), files stay readable even after a later swap."""
+    path = Path(path)
+    if not (path / "manifest.json").exists() and path.with_name(path.name + ".old").exists():
+        with _lock(path, "swap", shared=False):
+            _recover(path)
+    with _lock(path, "swap", shared=True):
+        yield
+
+
 def read_manifest(path: Path) -> dict:
     file = Path(path) / "manifest.json"
-    if not file.exists():
-        _recover(Path(path))
     if not file.exists():
         raise IndexNotFoundError(
             f"no index at {path}; build one with `assistant index` (or `make run`)"
         )
-    return json.loads(file.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(path, "manifest.json", f"is not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise IndexCorruptError(path, "manifest.json", "is not a JSON object")
+    return manifest
 
 
-def load_data(path: Path) -> IndexData:
+def verify(path: Path, manifest: dict, full: bool | None = None) -> None:
+    """Check each data file against the manifest: present, same size, and (when
+    `full`, or by default when the index is small) same SHA-256."""
     path = Path(path)
-    return IndexData(path, read_manifest(path))
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        raise IndexCorruptError(path, "manifest.json", "has no file list")
+    if full is None:
+        full = sum(entry.get("bytes", 0) for entry in files.values()) <= VERIFY_HASH_MAX_BYTES
+    for name, entry in files.items():
+        file = path / name
+        if not file.is_file():
+            raise IndexCorruptError(path, name, "is missing")
+        size = file.stat().st_size
+        if size != entry.get("bytes"):
+            raise IndexCorruptError(path, name, f"has {size} bytes, {entry.get('bytes')} were written")
+        if full and _sha256(file) != entry.get("sha256"):
+            raise IndexCorruptError(path, name, "does not match its checksum")
+
+
+def load_data(path: Path, verify_files: bool | None = None) -> IndexData:
+    """Open an index for reading (call inside `reading(path)`)."""
+    path = Path(path)
+    manifest = read_manifest(path)
+    verify(path, manifest, verify_files)
+    return IndexData(path, manifest)
 
 
 class IndexWriter:
@@ -275,17 +338,22 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
+def _sha256(file: Path) -> str:
+    h = hashlib.sha256()
+    with open(file, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def _checksums(directory: Path) -> dict[str, dict]:
-    """Size and SHA-256 of every data file except per-document texts."""
+    """Size and SHA-256 of every data file except per-document texts (those are
+    read only by incremental builds, which re-read changed sources anyway)."""
     out = {}
     for file in sorted(directory.rglob("*")):
         rel = file.relative_to(directory).as_posix()
         if file.is_file() and not rel.startswith("docs/"):
-            h = hashlib.sha256()
-            with open(file, "rb") as f:
-                for block in iter(lambda: f.read(1 << 22), b""):
-                    h.update(block)
-            out[rel] = {"bytes": file.stat().st_size, "sha256": h.hexdigest()}
+            out[rel] = {"bytes": file.stat().st_size, "sha256": _sha256(file)}
     return out
 
 
@@ -297,12 +365,27 @@ def _write_synced(file: Path, text: str) -> None:
 
 
 def _swap(tmp: Path, path: Path) -> None:
+    """Replace `path` by `tmp`. Readers hold the swap lock while opening files,
+    so none sees the moment between the two renames; a crash there is repaired
+    by the next reader (`_recover`)."""
     old = path.with_name(path.name + ".old")
+    os.sync()  # the new files reach the disk before any rename refers to them
+    with _lock(path, "swap", shared=False):
+        shutil.rmtree(old, ignore_errors=True)
+        if path.exists():
+            path.rename(old)
+        tmp.rename(path)
+        _fsync_dir(path.parent)
     shutil.rmtree(old, ignore_errors=True)
-    if path.exists():
-        path.rename(old)
-    tmp.rename(path)
-    shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_dir(directory: Path) -> None:
+    # Make the renames themselves durable (a power cut after "done" keeps them).
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _recover(path: Path) -> None:
