@@ -60,8 +60,10 @@ class Config:
     openai_api_key: str = ""
     openai_timeout: float = 120.0
 
-    # Input limits: files above this size are skipped with a reason.
+    # Input limits: files above this size are skipped with a reason; one UI
+    # upload may add at most this many chunks (~400 characters each).
     max_file_mb: float = 20.0
+    max_upload_chunks: int = 20000
 
     # Processes that clean, chunk and tokenize in parallel on large builds
     # (0 = one per physical core; 1 = in-process).
@@ -115,6 +117,8 @@ class Config:
             )
         if self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be > 0, got {self.max_file_mb}")
+        if self.max_upload_chunks < 1:
+            raise ConfigError(f"max_upload_chunks must be >= 1, got {self.max_upload_chunks}")
         if self.index_workers < 0:
             raise ConfigError(f"index_workers must be >= 0, got {self.index_workers}")
 

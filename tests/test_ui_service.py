@@ -1,6 +1,7 @@
 """The UI's service layer without a browser: uploads, removal, concurrency,
 rendering, and the bind/auth rules of `assistant ui`."""
 
+import re
 import threading
 
 import pytest
@@ -74,6 +75,25 @@ def test_add_and_remove_documents(service, tmp_path):
     assert (service.corpus / ".removed" / "贵州.md").exists()
     assert "贵州" not in [row[0] for row in service.documents()]
     assert service.assistant().ask("2024年贵州省累计建成多少个5G基站？").abstained
+
+
+def test_upload_chunk_cap(corpus, config, tmp_path):
+    svc = AssistantService(config.replace(corpus_dir=str(corpus), max_upload_chunks=3), corpus, tmp_path / "idx")
+    try:
+        before = svc.documents()
+        paragraphs = "\n\n".join(f"## {i}、第{i}部分\n\n第{i}项指标为{i}.5万个。" for i in range(1, 6))
+        big = _file(tmp_path, "big.md", f"# 大报告\n\n{paragraphs}\n")
+        small = _file(tmp_path, "small.md", "# 小报告\n\n正文共1段。\n")
+        results = svc.add_files([(big, "big.md"), (small, "small.md")])
+        assert [r["status"] for r in results] == ["skipped", "skipped"]
+        counted = re.search(r"(\d+) chunks in 2 files", results[0]["detail"])
+        assert counted and int(counted.group(1)) > 3 and "limit is 3" in results[0]["detail"]
+        assert "max_upload_chunks" in results[0]["detail"]
+        # Nothing stored, nothing indexed, nothing already indexed lost.
+        assert not (corpus / "big.md").exists() and svc.documents() == before
+        assert svc.add_files([(small, "small.md")])[0]["status"] == "indexed"
+    finally:
+        svc.close()
 
 
 def test_indexing_does_not_break_answers_in_progress(service, tmp_path):

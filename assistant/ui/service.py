@@ -10,7 +10,8 @@ from pathlib import Path
 
 from ..answerers import answerer_for, create_answerer, find_gguf
 from ..config import Config
-from ..errors import AssistantError
+from ..documents import read_document
+from ..errors import AssistantError, DocumentError
 from ..index import Index, build_index, default_index_path
 from ..models import load_embedder
 from ..pipeline import Assistant
@@ -97,6 +98,12 @@ class AssistantService:
                     results.append({"file": name, "status": "skipped", "detail": str(exc)})
             if not stored:
                 return results
+            refusal = self._over_chunk_limit(stored)
+            if refusal:
+                for name, item in stored:
+                    item.path.unlink(missing_ok=True)
+                    results.append({"file": name, "status": "skipped", "detail": refusal})
+                return results
 
             def on_file(path: str, n: int, total: int) -> None:
                 if progress is not None:
@@ -117,6 +124,22 @@ class AssistantService:
                 detail = f"{chunks} chunks" + (f"; {item.note}" if item.note else "")
                 results.append({"file": name, "status": "indexed", "detail": detail, "doc_id": doc_id})
         return results
+
+    def _over_chunk_limit(self, stored) -> str | None:
+        """Why this upload is refused as too large for the index, if it is."""
+        total = 0
+        for _, item in stored:
+            try:
+                doc = read_document(item.path, self.config.chunk_size, self.config.chunk_overlap,
+                                    int(self.config.max_file_mb * 2**20))
+            except DocumentError:
+                continue  # reported per file by the build
+            total += len(doc.chunks)
+        limit = self.config.max_upload_chunks
+        if total > limit:
+            return (f"上传内容过多 upload too large: {total} chunks in {len(stored)} files, the limit is {limit} "
+                    "per upload (setting max_upload_chunks); upload fewer or smaller files")
+        return None
 
     def remove_document(self, doc_id: str) -> str:
         """Take a document out of the index. Its file moves to <corpus>/.removed/
