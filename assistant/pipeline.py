@@ -50,7 +50,7 @@ class Assistant:
     ) -> "Assistant":
         """Load the index of `corpus` (default `config.corpus_dir`), building it
         first if it does not exist, and the configured (or named) answerer."""
-        from .errors import IndexNotFoundError
+        from .errors import IndexMismatchError, IndexNotFoundError
         from .models import load_embedder
 
         config = config or Config.load()
@@ -58,7 +58,14 @@ class Assistant:
         path = Path(index_path) if index_path else default_index_path([corpus], config)
         try:
             index = Index.load(path, config)
-        except IndexNotFoundError:
+        except (IndexNotFoundError, IndexMismatchError) as exc:
+            # Missing, or written by an older version of this code (a layout
+            # change, not a user setting): build it. Other mismatches are the
+            # user's to resolve, with `assistant index --rebuild`.
+            if isinstance(exc, IndexMismatchError) and not all(
+                d.startswith("format_version") for d in exc.differences
+            ):
+                raise
             embedder, _ = load_embedder(config)
             build_index([corpus], path, config, embedder)
             index = Index.load(path, config, embedder=embedder if embedder is not None else "auto")

@@ -121,3 +121,15 @@ def test_pruned_top_k_equals_exhaustive_ranking(seed_index, monkeypatch):
             np.testing.assert_allclose(full[ids], scores, rtol=1e-5)
             compared += 1
     assert compared == 3 * (len(questions) + 2)
+
+
+def test_assistant_rebuilds_an_old_format_index(corpus, config, tmp_path):
+    from assistant import Assistant
+
+    path = tmp_path / "idx"
+    build_index([corpus], path, config)
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["format_version"] = 1
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    assistant = Assistant.from_config(config, corpus=corpus, index_path=path, answerer="extractive")
+    assert "2495万人" in assistant.ask("2024年重庆网民规模是多少？").text
