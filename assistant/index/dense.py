@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MissingDependencyError, ModelError
+from ..system import physical_cores
 from ..textnorm import to_simplified
 
 # Models trained with instruction prefixes. A model's own `prompts` (in
@@ -47,6 +48,10 @@ class Embedder:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise MissingDependencyError("sentence-transformers", "dense") from exc
+        import torch
+
+        # Matrix kernels gain nothing from hyper-threads; sharing cores with them hurts.
+        torch.set_num_threads(physical_cores())
         try:
             model = SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as exc:  # corrupt or partial model folders raise many types
@@ -121,6 +126,7 @@ class DenseIndex:
             import faiss
         except ImportError as exc:
             raise MissingDependencyError("faiss-cpu", "dense") from exc
+        faiss.omp_set_num_threads(physical_cores())
         return faiss
 
     @classmethod
