@@ -85,12 +85,17 @@ def test_chunks_are_read_on_demand(seed_index):
         chunks[len(chunks)]
 
 
-def test_old_format_index_is_rebuilt(corpus, config, tmp_path):
-    path = tmp_path / "idx"
+def _old_format_index(corpus, config, path):
+    """An index as an earlier version of the code left it (format 1)."""
     build_index([corpus], path, config)
     manifest = json.loads((path / "manifest.json").read_text())
     manifest["format_version"] = 1
     (path / "manifest.json").write_text(json.dumps(manifest))
+    return path
+
+
+def test_old_format_index_is_rebuilt(corpus, config, tmp_path):
+    path = _old_format_index(corpus, config, tmp_path / "idx")
     report = build_index([corpus], path, config)
     assert sorted(report.added) == SEED_IDS and "older" in report.summary()
     assert Index.load(path, config).search("5G基站", 1)
@@ -126,10 +131,6 @@ def test_pruned_top_k_equals_exhaustive_ranking(seed_index, monkeypatch):
 def test_assistant_rebuilds_an_old_format_index(corpus, config, tmp_path):
     from assistant import Assistant
 
-    path = tmp_path / "idx"
-    build_index([corpus], path, config)
-    manifest = json.loads((path / "manifest.json").read_text())
-    manifest["format_version"] = 1
-    (path / "manifest.json").write_text(json.dumps(manifest))
+    path = _old_format_index(corpus, config, tmp_path / "idx")
     assistant = Assistant.from_config(config, corpus=corpus, index_path=path, answerer="extractive")
     assert "2495万人" in assistant.ask("2024年重庆网民规模是多少？").text
