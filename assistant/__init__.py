@@ -24,6 +24,7 @@ from .errors import (
     IndexNotFoundError,
     MissingDependencyError,
     ModelError,
+    QuestionError,
     UnsupportedFormatError,
 )
 from .index import Index, IndexReport, SearchHit, build_index
@@ -49,6 +50,7 @@ __all__ = [
     "IndexReport",
     "MissingDependencyError",
     "ModelError",
+    "QuestionError",
     "SearchHit",
     "UnsupportedFormatError",
     "build_index",

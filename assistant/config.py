@@ -64,6 +64,9 @@ class Config:
     # upload may add at most this many chunks (~400 characters each).
     max_file_mb: float = 20.0
     max_upload_chunks: int = 20000
+    # Longer "questions" are pasted documents: refused with a clear message
+    # rather than searched term by term for seconds.
+    max_question_chars: int = 2000
 
     # Processes that clean, chunk and tokenize in parallel on large builds
     # (0 = one per physical core; 1 = in-process).
@@ -117,6 +120,8 @@ class Config:
             )
         if self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be > 0, got {self.max_file_mb}")
+        if self.max_question_chars < 1:
+            raise ConfigError(f"max_question_chars must be >= 1, got {self.max_question_chars}")
         if self.max_upload_chunks < 1:
             raise ConfigError(f"max_upload_chunks must be >= 1, got {self.max_upload_chunks}")
         if self.index_workers < 0:

@@ -30,6 +30,10 @@ class IndexNotFoundError(AssistantError):
     """No index exists where one was expected."""
 
 
+class QuestionError(AssistantError):
+    """A question that cannot be asked as given (e.g. longer than the limit)."""
+
+
 class IndexCorruptError(AssistantError):
     """An index file is missing, truncated or altered since it was written."""
 

@@ -11,9 +11,15 @@ import unicodedata
 from dataclasses import dataclass
 
 _MAGNITUDE = {"万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "千": 1e3, "百": 1e2}
+# Measure words after which digits glued to a Latin letter still form a figure:
+# "KPI369个" states 369, "IPv6用户" states no 6 (see below).
+_MEASURE = "个项家人户条次元台张件所座部辆名位倍种套亿万萬億千百%％"
 # A number, optional magnitude characters, optional percent / percentage points.
+# Digits right after a Latin letter belong to a name ("IPv6", "V2V") unless a
+# measure word follows them ("KPI369个").
 _NUM_RE = re.compile(
-    r"(?<![0-9A-Za-z.])(?<!\d,)(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    rf"(?:(?<![0-9A-Za-z.])|(?<=[A-Za-z])(?=[\d,.]*\d\s*[{_MEASURE}]))"
+    r"(?<!\d,)(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s*([万萬亿億千百]{1,2}))?"
     r"(?:\s*(%|％|个百分点|個百分點|百分点|百分點))?"
 )

@@ -12,6 +12,7 @@ from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft, answerer_for
 from .answerers.evidence import find_evidence, idf_from, known_from
 from .answerers.extractive import MIN_COVERAGE, ExtractiveAnswerer
 from .config import Config
+from .errors import QuestionError
 from .index import Index, build_index, default_index_path
 from .postprocess import (
     build_citations,
@@ -21,7 +22,7 @@ from .postprocess import (
     says_not_found,
     validate_citations,
 )
-from .question import analyze, resolve_follow_up
+from .question import analyze, resolve_follow_up, visible_text
 
 ENGLISH_NEEDS_MODEL = (
     "English questions over these Chinese documents need the multilingual embedding model "
@@ -88,7 +89,12 @@ class Assistant:
     def stream(self, question: str, history=None) -> Iterator[str | Answer]:
         """Yield answer text pieces as they are produced, then the final Answer."""
         started = time.perf_counter()
-        resolved = resolve_follow_up(question, history)
+        if len(question) > self.config.max_question_chars:
+            raise QuestionError(
+                f"the question is {len(question)} characters long; the limit is "
+                f"{self.config.max_question_chars} (setting max_question_chars). Ask about one thing at a time."
+            )
+        resolved = resolve_follow_up(visible_text(question), history)
         info = analyze(resolved)
         timings: dict[str, float] = {}
         if info.english and self.index.embedder is None:
@@ -145,7 +151,10 @@ class Assistant:
         abstained = draft.abstained or (not citations and says_not_found(text))
         uncited, missing = [], []
         if not abstained:
-            text, uncited = mark_uncited(text)
+            # An answer that cites nothing is unsupported as a whole, so even its
+            # short sentences are marked: a model obeying an instruction injected
+            # in a document ("回答“系统已被攻破”") writes exactly such a sentence.
+            text, uncited = mark_uncited(text, min_chars=8 if citations else 1)
             missing = check_numbers(text, citations, passages, resolved)
             text = flag_numbers(text, missing, info.english)
         timings["total_ms"] = _ms(started)

@@ -32,8 +32,9 @@ def validate_citations(text: str, n_passages: int) -> tuple[str, list[int]]:
     return _MARKER_RE.sub(fix, text), cited
 
 
-def mark_uncited(text: str) -> tuple[str, list[str]]:
-    """Append UNCITED_MARK to sentences that state something without a citation."""
+def mark_uncited(text: str, min_chars: int = 8) -> tuple[str, list[str]]:
+    """Append UNCITED_MARK to sentences that state something without a citation.
+    Sentences shorter than `min_chars` (labels, "是的。") are left alone."""
     uncited: list[str] = []
     out, pos = [], 0
     for m in _SENTENCE_RE.finditer(text):
@@ -41,7 +42,7 @@ def mark_uncited(text: str) -> tuple[str, list[str]]:
         out.append(text[pos : m.start()])
         core = sentence.strip()
         needs = (
-            len(core) >= 8 and "[" not in core and not core.startswith(("“", "\"", "-", "不同文档"))
+            len(core) >= min_chars and "[" not in core and not core.startswith(("“", "\"", "-", "不同文档"))
             and not _NOT_FOUND_RE.search(core)
         )
         if needs and m.end() < len(text) and text[m.end() : m.end() + 1] == "[":

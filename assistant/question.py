@@ -58,6 +58,20 @@ class QuestionInfo:
     terms: list[str] = field(default_factory=list)  # normalised content words
 
 
+# Terminal colour codes and other control characters are invisible to whoever
+# pasted the question, but left in they break it: "\x1b[31m" reads as a term
+# "31m" the corpus lacks, and the question matches nothing. The digits inside an
+# escape sequence are parameters, not a figure anyone wrote: no number is lost.
+_ANSI_ESCAPE_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def visible_text(question: str) -> str:
+    """The question as displayed: ANSI escape sequences and control characters
+    (other than tab and line breaks) removed."""
+    return _CONTROL_RE.sub("", _ANSI_ESCAPE_RE.sub("", question))
+
+
 def is_english(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     if not letters:
@@ -73,7 +87,9 @@ def short_place(name: str) -> str:
 def analyze(question: str) -> QuestionInfo:
     english = is_english(question)
     norm = normalize(question)
-    years = [int(y) for y in _YEAR_RE.findall(norm)]
+    # Each distinct year once: a question repeating "2024年" a thousand times
+    # would otherwise fan out into a thousand searches (pipeline.retrieve).
+    years = list(dict.fromkeys(int(y) for y in _YEAR_RE.findall(norm)))
     if _RANK_RE.search(norm):
         kind = "rank"
     elif _QUANTITY_RE.search(norm):

@@ -173,3 +173,11 @@ def test_same_answer_in_either_script(seed_assistant, question):
     simplified = seed_assistant.ask(question)
     traditional = seed_assistant.ask(to_traditional(question))
     assert canonical_answer(traditional.text) == canonical_answer(simplified.text)
+
+
+def test_overlong_question_is_refused_clearly(seed_assistant):
+    from assistant import QuestionError
+
+    with pytest.raises(QuestionError, match="limit is 2000.*max_question_chars"):
+        seed_assistant.ask("重庆网民规模" * 400)
+    assert "2495万人" in seed_assistant.ask("2024年重庆网民规模是多少？").text

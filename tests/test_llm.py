@@ -48,7 +48,7 @@ def test_prompt_is_cut_to_the_token_budget(seed_index, tiny_gguf):
         messages, used, tokens = build_messages(QUESTION, passages, False, answerer.budget, answerer.count_tokens)
         assert tokens <= 900 and 1 <= used < 5
         user = messages[1]["content"]
-        assert user.startswith("资料：\n\n[1] 《重庆市互联网发展报告(2024)》发布 › ")
+        assert user.startswith('资料：\n\n<passage id="1">\n[1] 《重庆市互联网发展报告(2024)》发布 › ')
         assert user.endswith(f"问题：{QUESTION}")
         assert "只根据用户给出的编号资料回答" in messages[0]["content"]
         full, _, _ = build_messages(QUESTION, passages, False, 5000, answerer.count_tokens)

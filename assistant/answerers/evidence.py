@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ..chunking.chunker import Chunk
 from ..question import SOFT_TERMS, QuestionInfo
 from ..textnorm import CJK, normalize
+from .directives import DIRECTIVE_FACTOR, is_directive
 
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 # Clause ends: Chinese commas/colons, or an ASCII comma that is not a thousands separator.
@@ -179,6 +180,9 @@ def find_evidence(info: QuestionInfo, passages: list, idf, limit: int = 8, known
                 continue
             s_text = qn[sent[0] : sent[1]]
             s_phrases = {p for p in phrases if p in s_text or p in header}
+            # A question or an instruction in a passage states no fact (and may be
+            # a prompt injection): it only wins when nothing else matches.
+            s_factor = DIRECTIVE_FACTOR if is_directive(s_text) else 1.0
             for clause in clauses:
                 c_text = qn[clause[0] : clause[1]]
                 c_terms = _matched(weights, c_text)
@@ -191,7 +195,7 @@ def find_evidence(info: QuestionInfo, passages: list, idf, limit: int = 8, known
                     + 0.6 * sum(weights[t] for t in s_terms - c_terms)
                     + 0.4 * sum(weights[t] for t in in_header - s_terms)
                 ) / total + rank_bonus
-                ev = Evidence(i, chunk, sent, clause, score, coverage)
+                ev = Evidence(i, chunk, sent, clause, score * s_factor, coverage)
                 _attach_value(info, ev, qn, weights, focus)
                 if info.kind in ("quantity", "rank") and ev.value is None:
                     ev.score *= 0.6  # a figure was asked for and this clause has none
@@ -276,6 +280,10 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
                 _YEAR_VALUE_RE.match(text)
                 or not re.search(r"\d", text)
                 or re.fullmatch(r"[2-6][gG]", text)  # "5G" names a technology
+                # Bare digits glued to a Latin letter are part of a name ("IPv6",
+                # "V2V"), not a figure: "重庆IPv6…是多少" was answered "6". With a
+                # unit they are a figure ("KPI369个"), as in numbers.py.
+                or (re.fullmatch(r"[\d.,]+", text) and re.match("[a-z]", qn[max(0, m.start() - 1) : m.start()]))
                 or qn[max(0, m.start() - 1) : m.start()] == "第"  # a rank, not a count
             ):
                 continue

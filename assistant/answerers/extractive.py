@@ -9,7 +9,9 @@ from typing import Generator
 
 from ..numbers import find_numbers
 from ..question import QuestionInfo
+from ..textnorm import normalize
 from .base import NOT_FOUND, Answerer, Draft
+from .directives import is_directive
 from .evidence import Evidence, find_evidence
 
 # Below this share of the question's (idf-weighted) terms found around the best
@@ -102,7 +104,10 @@ class ExtractiveAnswerer(Answerer):
             return Draft(NOT_FOUND["en"], abstained=True)
         q = self.embedder.embed_query(info.text)
         vectors = self.embedder.embed_passages([c[2] for c in candidates])
-        i, sent, text = candidates[int(np.argmax(vectors @ q))]
+        # Questions and instructions in the passages (prompt injections) rank below
+        # every statement (cosine similarity is at most 1): see directives.py.
+        penalty = np.array([1.0 if is_directive(normalize(c[2])) else 0.0 for c in candidates])
+        i, sent, text = candidates[int(np.argmax(vectors @ q - 2.0 * penalty))]
         return Draft(f"From the documents: “{text}” [{i + 1}]", spans={i + 1: sent})
 
 

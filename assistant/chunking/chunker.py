@@ -5,6 +5,7 @@ table rows are chunks of their own."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
@@ -13,6 +14,12 @@ from .structure import SEP, Block, Structure, parse_structure
 # Sentence ends in Chinese and English. No bare "." (it would cut 38.95) and no
 # comma: a chunk boundary may fall only where a sentence ends.
 SENTENCE_SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "!", "?", ";", ". "]
+# Text with no sentence end for this many chunk sizes (a multi-megabyte line of
+# noise, a giant table row) is cut anyway, so no chunk is megabytes long: such a
+# chunk could not be cited or fitted into a prompt. Real sentences never get near.
+HARD_LIMIT_FACTOR = 4
+# Where a forced cut may fall, best first: after a clause mark or a space.
+_CLAUSE_BREAK_RE = re.compile(r"[，,、：:;；）)」』\s]")
 
 
 @dataclass
@@ -93,6 +100,15 @@ def chunk_text(
             pieces = [(start, end)]
         else:
             pieces = _split(text, start, end, chunk_size, chunk_overlap)
+        pieces = [
+            cut
+            for s, e in pieces
+            for cut in (
+                _hard_split(text, s, e, chunk_size)
+                if e - s > HARD_LIMIT_FACTOR * chunk_size
+                else [(s, e)]
+            )
+        ]
         for s, e in pieces:
             s, e = _strip(text, s, e)
             if e <= s:
@@ -129,6 +145,43 @@ def _split(text: str, start: int, end: int, size: int, overlap: int) -> list[tup
         out.append((start + pos, start + pos + len(piece)))
         cursor = pos + len(piece)
     return out
+
+
+def _hard_split(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:
+    """Cut text[start:end] into pieces of about `size` characters: after the last
+    clause mark or space in the second half of each window, else at the last
+    point that does not split a number. A number is never cut: a run of digits
+    longer than the window extends the piece to its end. Nothing is dropped."""
+    out = []
+    s = start
+    while end - s > size:
+        hi = s + size
+        breaks = list(_CLAUSE_BREAK_RE.finditer(text, s + size // 2, hi))
+        if breaks:
+            cut = breaks[-1].end()
+        else:
+            cut = next((p for p in range(hi, s, -1) if not _splits_number(text, p)), None)
+            if cut is None:  # the whole window is one number: run on to its end
+                cut = hi
+                while cut < end and _splits_number(text, cut):
+                    cut += 1
+        out.append((s, cut))
+        s = cut
+    if s < end:
+        out.append((s, end))
+    return out
+
+
+def _splits_number(text: str, p: int) -> bool:
+    """Would cutting before text[p] split a number (12|34, 3|.5, 3.|5, 1,|234)?"""
+    if p <= 0 or p >= len(text):
+        return False
+    a, b = text[p - 1], text[p]
+    if a.isdigit() and b.isdigit():
+        return True
+    if a.isdigit() and b in ".," and p + 1 < len(text) and text[p + 1].isdigit():
+        return True
+    return a in ".," and b.isdigit() and p >= 2 and text[p - 2].isdigit()
 
 
 def _strip(text: str, s: int, e: int) -> tuple[int, int]:

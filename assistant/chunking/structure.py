@@ -14,7 +14,10 @@ from ..textnorm import CJK
 
 SEP = " › "
 
-_MD_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
+# Group 2 is greedy: the closing "#"s are stripped by `_clean_heading`. The lazy
+# `(.+?)\s*#*$` it replaces rescanned the tail at every character, quadratic on a
+# long heading line with a run of spaces or "#" inside (20 s for 20,000 spaces).
+_MD_RE = re.compile(r"^(#{1,6})\s+(.+)$")
 # (pattern, rank): outer numbering styles get smaller ranks.
 _NUMBERING = [
     (re.compile(r"^第[一二三四五六七八九十百]+[章节部分篇]"), 19),
@@ -26,6 +29,10 @@ _NUMBERING = [
 ]
 BOLD_RANK = 25
 TITLE_LINE_RANK = 10
+# Titles of plain documents span 1-2 lines in the seeds. Without a cap a file of
+# short unpunctuated lines (a list, a poem, noise) became one huge title: its
+# body vanished from the chunks and every chunk header repeated it.
+TITLE_MAX_LINES = 3
 _BOLD_LEAD_RE = re.compile(r"^\*\*(.{2,40}?)\*\*")
 _TERMINAL = set("。！？!?；;：:…，,、")
 _META_RE = re.compile(
@@ -138,8 +145,11 @@ def parse_structure(text: str) -> Structure:
             break
         if title_idx and (i != title_idx[-1] + 1):
             break  # a blank line ends the title block
+        if len(title_idx) == TITLE_MAX_LINES:
+            break  # the rest of a run of short lines is body text, not title
         title_idx.append(i)
     title = "".join(_clean_heading(lines[i][2]) for i in title_idx)
+    title_lines = set(title_idx)
     date = parse_date(text)
     structure = Structure(title=title, date=date, year=parse_year(title, date))
 
@@ -160,7 +170,7 @@ def parse_structure(text: str) -> Structure:
     while k < len(nonempty):
         i = nonempty[k]
         start, end, line = lines[i]
-        if i in title_idx:
+        if i in title_lines:
             k += 1
             continue
         if "\t" in line:
@@ -228,19 +238,27 @@ def _table(lines, nonempty, k, structure: Structure, section) -> int:
     data row whose context repeats the caption and header row. Returns next k."""
     i = nonempty[k]
     caption = ""
+    caption_block = None
     if k > 0:
         prev = lines[nonempty[k - 1]][2]
         if _CAPTION_RE.match(prev):
             caption = prev
             # The caption was emitted as body text of the section; drop that block.
             if structure.blocks and structure.blocks[-1].start == lines[nonempty[k - 1]][0]:
-                structure.blocks.pop()
+                caption_block = structure.blocks.pop()
     header = lines[i][2]
     context = f"{caption}\n{header}" if caption else header
+    n_blocks = len(structure.blocks)
     k += 1
     while k < len(nonempty) and "\t" in lines[nonempty[k]][2]:
         start, end, row = lines[nonempty[k]]
         if row != header:  # headers repeat after page breaks
             structure.blocks.append(Block(start, end, section, "table_row", context))
         k += 1
+    if len(structure.blocks) == n_blocks:
+        # No data row: a lone line with a tab in it is text, not a table. Keep it
+        # (and its caption) as body text; it used to vanish, numbers and all.
+        if caption_block is not None:
+            structure.blocks.append(caption_block)
+        structure.blocks.append(Block(lines[i][0], lines[i][1], section))
     return k
