@@ -152,7 +152,9 @@ class LexicalIndex:
         if not postings:
             return np.array([], dtype=np.int64), np.array([], dtype=np.float32)
         if sum(hi - lo for lo, hi, _ in postings) <= _EXHAUSTIVE_POSTINGS:
-            return _best(self.scores(query_tokens), np.arange(self.size), k)
+            scores = self.scores(query_tokens)
+            touched = np.flatnonzero(scores)
+            return _best(scores[touched], touched, k)
         data, indices = self._bm25.scores["data"], self._bm25.scores["indices"]
         postings.sort(key=lambda p: p[1] - p[0])  # rarest first
         bound = [float(data[lo:hi].max()) * w for lo, hi, w in postings]
@@ -189,8 +191,18 @@ class LexicalIndex:
     def _candidates(scores: np.ndarray, k: int, rest: float) -> np.ndarray | None:
         """Chunks that can still reach the top k when the unscored terms add at
         most `rest`; None if that cannot be decided yet."""
-        n = len(scores)
-        theta = float(np.partition(scores, n - k)[n - k])  # k-th best partial score
+        best = float(scores.max())
+        # The k-th best partial score, found among the chunks above a falling
+        # threshold: np.partition over all chunks is slow when most are zero.
+        floor = best / 2
+        while True:
+            above = np.flatnonzero(scores >= floor)
+            if len(above) >= k or floor <= 0:
+                break
+            floor = floor / 4 if floor > best * 1e-4 else 0.0
+        if len(above) < k or best <= 0:
+            return None
+        theta = float(np.partition(scores[above], len(above) - k)[len(above) - k])
         if rest >= theta:  # an untouched chunk could still make it
             return None
         # (The slack absorbs float32 rounding.) A sparse selection: fast.
