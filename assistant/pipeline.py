@@ -14,6 +14,7 @@ from .answerers.extractive import MIN_COVERAGE, ExtractiveAnswerer
 from .config import Config
 from .errors import QuestionError
 from .index import Index, build_index, default_index_path
+from .index.store import only_code_changed
 from .postprocess import (
     build_citations,
     check_numbers,
@@ -63,9 +64,7 @@ class Assistant:
             # Missing, or written by an older version of this code (a layout
             # change, not a user setting): build it. Other mismatches are the
             # user's to resolve, with `assistant index --rebuild`.
-            if isinstance(exc, IndexMismatchError) and not all(
-                d.startswith("format_version") for d in exc.differences
-            ):
+            if isinstance(exc, IndexMismatchError) and not only_code_changed(exc):
                 raise
             embedder, _ = load_embedder(config)
             build_index([corpus], path, config, embedder)

@@ -184,15 +184,16 @@ def _load_old(path: Path, config: Config, report: IndexReport):
     try:
         with store.reading(path):
             manifest = store.read_manifest(path)
-            if manifest.get("format_version") != store.FORMAT_VERSION:
-                # The file layout changed with the code; nothing can be carried over.
-                report.notices.append(
-                    f"index format {manifest.get('format_version')} is older than {store.FORMAT_VERSION}; rebuilt"
-                )
-                return None
             store.check_compatible(manifest, config, path)
             return store.load_data(path)
     except IndexNotFoundError:
+        return None
+    except IndexMismatchError as exc:
+        if not store.only_code_changed(exc):
+            raise  # a setting the user changed: `assistant index` rebuilds, saying why
+        # Written by another version of this code (file layout or cleaning and
+        # chunking rules): nothing can be carried over.
+        report.notices.append(f"index written by another version ({'; '.join(exc.differences)}); rebuilt")
         return None
     except IndexCorruptError as exc:
         # Never carry damaged data forward: start again from the sources.

@@ -41,7 +41,7 @@ from . import terms as term_store
 
 FORMAT_VERSION = 2
 # Bump when cleaning or chunking rules change in a way that changes chunk text.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3  # 3: linear-time cleaning, chunk length cap, title line cap
 # Opening an index checks every file's size; its SHA-256 too up to this many
 # bytes in all (~0.1 s). Larger indexes: `assistant info --verify`.
 VERIFY_HASH_MAX_BYTES = 128 * 2**20
@@ -191,6 +191,16 @@ def reading(path: Path):
             _recover(path)
     with _lock(path, "swap", shared=True):
         yield
+
+
+_CODE_KEYS = ("format_version", "pipeline_version")
+
+
+def only_code_changed(exc: IndexMismatchError) -> bool:
+    """True when an index differs from the configuration only in what the code
+    decides (file format, cleaning/chunking rules): rebuilding it needs no
+    decision from the user."""
+    return all(d.split(":", 1)[0] in _CODE_KEYS for d in exc.differences)
 
 
 def read_manifest(path: Path) -> dict:
