@@ -4,7 +4,6 @@ between its two renames is repaired by the next reader."""
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +13,6 @@ import pytest
 
 from assistant import Index, IndexCorruptError, build_index
 from assistant.cli import main
-from assistant.index import store
 
 from .conftest import ROOT, SEED_IDS
 
