@@ -20,7 +20,6 @@ import re
 import shutil
 import signal
 import tempfile
-import zlib
 from datetime import timedelta
 
 import pytest
@@ -34,6 +33,7 @@ from assistant.documents import read_document
 from assistant.errors import AssistantError, DocumentError
 from assistant.ingest.clean import clean_text
 from tests.conftest import SEED_IDS, SEEDS
+from tests.samples import minimal_pdf
 
 CHUNK_SIZE = 400
 # Hypothesis keeps caches (character tables, constants) in ./.hypothesis: put
@@ -150,29 +150,11 @@ def test_random_bytes_in_every_format(workdir, magic, data, ext):
     check_document(path)
 
 
-def _pdf(title: str, body: str) -> bytes:
-    """A one-page PDF (title line, body line) whose content stream is Flate-compressed,
-    so mutations reach pypdf's zlib and content-stream parsers, not only its header check."""
-    stream = zlib.compress(f"BT /F1 12 Tf 72 720 Td ({title}) Tj 0 -20 Td ({body}) Tj ET".encode())
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-         b"/Resources << /Font << /F1 5 0 R >> >> >>"),
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = b"%PDF-1.4\n", []
-    for n, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-
-
-VALID_PDF = _pdf("Broadband report", "Broadband users in the city reached 3941.4 ten-thousand by the end of the year, up 5.6 percent.")
+VALID_PDF = minimal_pdf(
+    "Broadband report",
+    "Broadband users in the city reached 3941.4 ten-thousand by the end of the year, up 5.6 percent.",
+    compress=True,
+)
 # Found by a longer run: "/FlateDecode" damaged to "/XlateDecode" made pypdf raise
 # NotImplementedError, which escaped the loader.
 UNKNOWN_FILTER = [(VALID_PDF.index(b"/FlateDecode") + 1, ord("X"))]

@@ -7,6 +7,8 @@ import pytest
 from assistant.errors import DocumentError, UnsupportedFormatError
 from assistant.ingest.loaders import decode_bytes, load_file
 
+from .samples import minimal_pdf
+
 TEXT = "重庆市网民规模达2495万人，互联网普及率78.2%。"
 TRAD = "重慶市網民規模達2495萬人，互聯網普及率78.2%。"
 
@@ -76,31 +78,9 @@ def test_docx_headings_and_tables(tmp_path):
     assert "电信业务收入(亿元)\t825.8" in loaded.text
 
 
-def _minimal_pdf(text: str) -> bytes:
-    """A one-page PDF with a Helvetica text line (ASCII only: no CJK font needed)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = b"%PDF-1.4\n", []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return out
-
-
 def test_pdf_text_extracted(tmp_path):
     p = tmp_path / "r.pdf"
-    p.write_bytes(_minimal_pdf("Broadband users reached 3941.4 ten-thousand"))
+    p.write_bytes(minimal_pdf("Broadband users reached 3941.4 ten-thousand"))
     loaded = load_file(p)
     assert loaded.format == "pdf" and "3941.4" in loaded.text
 
