@@ -183,9 +183,7 @@ def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progres
 def _load_old(path: Path, config: Config, report: IndexReport):
     try:
         with store.reading(path):
-            manifest = store.read_manifest(path)
-            store.check_compatible(manifest, config, path)
-            return store.load_data(path)
+            return store.load_data(path, config)
     except IndexNotFoundError:
         return None
     except IndexMismatchError as exc:

@@ -73,24 +73,18 @@ class Index:
         index is small or `verify=True` (IndexCorruptError names the bad file)."""
         config = config or Config.load()
         path = Path(path) if path else default_index_path([config.corpus_dir], config)
+        # Files are opened under the read lock: a concurrent build swaps only
+        # between loads, and once open (memory-mapped) they outlive a swap.
         with store.reading(path):
-            manifest = store.read_manifest(path)
-        store.check_compatible(manifest, config, path)
-        stored = manifest.get("embedding")
-        notices: list[str] = []
-        if embedder == "auto":
-            embedder, notices = _auto_embedder(stored, config, path)
-        elif embedder is not None and stored and stored["model"] != embedder.name:
-            raise IndexMismatchError(
-                path, [f"embedding model: index {stored['model']!r} != embedder {embedder.name!r}"]
-            )
-        # Open every file under the read lock (a concurrent build swaps only
-        # between opens); the manifest is re-read in case it just changed.
-        with store.reading(path):
-            data = store.load_data(path, verify)
-            store.check_compatible(data.manifest, config, path)
-            if (data.embedding or {}).get("model") != (stored or {}).get("model"):
-                raise IndexMismatchError(path, ["the index was rebuilt with another embedding model while loading"])
+            data = store.load_data(path, config, verify)
+            stored = data.embedding
+            notices: list[str] = []
+            if embedder == "auto":
+                embedder, notices = _auto_embedder(stored, config, path)
+            elif embedder is not None and stored and stored["model"] != embedder.name:
+                raise IndexMismatchError(
+                    path, [f"embedding model: index {stored['model']!r} != embedder {embedder.name!r}"]
+                )
             lexical = LexicalIndex.load(path / "bm25")
             dense = None
             if embedder is not None and stored and (path / "dense.faiss").exists():

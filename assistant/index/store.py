@@ -192,10 +192,13 @@ def verify(path: Path, manifest: dict, full: bool | None = None) -> None:
             raise IndexCorruptError(path, name, "does not match its checksum")
 
 
-def load_data(path: Path, verify_files: bool | None = None) -> IndexData:
-    """Open an index for reading (call inside `reading(path)`)."""
+def load_data(path: Path, config: Config, verify_files: bool | None = None) -> IndexData:
+    """Open an index for reading (call inside `reading(path)`): its settings
+    must match `config` (IndexMismatchError) and its files the manifest
+    (IndexCorruptError)."""
     path = Path(path)
     manifest = read_manifest(path)
+    check_compatible(manifest, config, path)
     verify(path, manifest, verify_files)
     return IndexData(path, manifest)
 
