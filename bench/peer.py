@@ -83,7 +83,7 @@ def main() -> int:
     ))
 
     with tempfile.TemporaryDirectory() as tmp:
-        config = Config(index_root=tmp, embedding_model="")
+        config = Config(index_root=tmp, embedder="none")
         t = time.perf_counter()
         report = build_index([docs], Path(tmp) / "idx", config)
         out["assistant"] = {"chunks": report.chunks, "build_s": round(time.perf_counter() - t, 1)}

@@ -25,7 +25,7 @@ import sys, time, json
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from assistant import Config, build_index
-cfg = Config(index_root={tmp!r}, embedding_model="")
+cfg = Config(index_root={tmp!r}, embedder="none")
 t = time.perf_counter()
 r = build_index([{docs!r}], Path({tmp!r}) / "idx", cfg, rebuild=True)
 print(json.dumps({{"chunks": r.chunks, "documents": r.documents, "workers": r.workers,
@@ -39,7 +39,7 @@ sys.path.insert(0, {root!r})
 from assistant import Config, Index
 from assistant.evaluation import load_questions
 from assistant.evaluation.metrics import percentile
-cfg = Config(index_root={tmp!r}, embedding_model="")
+cfg = Config(index_root={tmp!r}, embedder="none")
 t = time.perf_counter()
 index = Index.load(Path({tmp!r}) / "idx", cfg)
 load_s = time.perf_counter() - t

@@ -32,7 +32,7 @@ HEAVY = ("torch", "sentence_transformers", "transformers", "gradio", "llama_cpp"
 
 
 def cold_start(tmp: Path, runs: int = 5) -> dict:
-    cfg = Config(index_root=str(tmp / "index"), embedding_model="")
+    cfg = Config(index_root=str(tmp / "index"), embedder="none")
     build_index([SEEDS], tmp / "index" / "seeds", cfg)
     cmd = [str(ROOT / ".venv/bin/assistant"), "ask", "--index", str(tmp / "index" / "seeds"), QUESTION]
     walls = []
@@ -53,7 +53,7 @@ def cold_start(tmp: Path, runs: int = 5) -> dict:
 
 
 def warm(tmp: Path) -> dict:
-    cfg = Config(index_root=str(tmp / "index"), embedding_model="")
+    cfg = Config(index_root=str(tmp / "index"), embedder="none")
     assistant = Assistant.from_config(cfg, corpus=SEEDS, index_path=tmp / "index" / "seeds")
     questions = [q for q in load_questions(ROOT / "eval" / "seeds_qa.jsonl") if q.type != "english"]
     assistant.ask(QUESTION)
@@ -77,7 +77,7 @@ def indexing(tmp: Path) -> dict:
     for _ in range(5):
         docs = [read_document(p) for p in sorted(SEEDS.glob("*.txt"))]
     parse_s = (time.perf_counter() - t) / 5
-    cfg = Config(index_root=str(tmp / "ix"), embedding_model="")
+    cfg = Config(index_root=str(tmp / "ix"), embedder="none")
     corpus = tmp / "corpus"
     shutil.copytree(SEEDS, corpus)
     t = time.perf_counter()
@@ -120,7 +120,7 @@ def llm(tmp: Path) -> dict:
     from assistant.answerers import answerer_for
 
     gguf = build_tiny_gguf(tmp / "tiny.gguf")
-    cfg = Config(index_root=str(tmp / "index"), embedding_model="", llm_model=str(gguf), llm_max_tokens=32)
+    cfg = Config(index_root=str(tmp / "index"), embedder="none", llm_model=str(gguf), llm_max_tokens=32)
     base = Assistant.from_config(cfg, corpus=SEEDS, index_path=tmp / "index" / "seeds", answerer="extractive")
     answerer = answerer_for(base.index, cfg, "llama")
     assistant = Assistant(base.index, answerer, cfg)

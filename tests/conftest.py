@@ -39,7 +39,7 @@ def config(tmp_path):
 
     return Config(
         corpus_dir=str(SEEDS), index_root=str(tmp_path / "index"),
-        models_dir=str(tmp_path / "models"), embedding_model="",
+        models_dir=str(tmp_path / "models"), embedder="none",
     )
 
 
@@ -50,7 +50,7 @@ def seed_index(tmp_path_factory):
     from assistant.index import Index, build_index
 
     root = tmp_path_factory.mktemp("seed-index")
-    cfg = Config(corpus_dir=str(SEEDS), index_root=str(root), models_dir=str(root / "models"), embedding_model="")
+    cfg = Config(corpus_dir=str(SEEDS), index_root=str(root), models_dir=str(root / "models"), embedder="none")
     build_index([SEEDS], root / "seeds", cfg)
     return Index.load(root / "seeds", cfg)
 

@@ -69,7 +69,7 @@ def injected_index(tmp_path_factory):
     for name, text in INJECTED.items():
         (corpus / name).write_text(text, encoding="utf-8")
     config = Config(corpus_dir=str(corpus), index_root=str(root / "index"), models_dir=str(root / "models"),
-                    embedding_model="")
+                    embedder="none")
     report = build_index([corpus], root / "index" / "corpus", config)
     assert sorted(report.added) == sorted(SEED_IDS + list(INJECTED_IDS)), report.skipped
     return Index.load(root / "index" / "corpus", config)

@@ -26,12 +26,13 @@ def find_gguf(config: Config) -> Path | None:
     return files[0] if files else None
 
 
-def create_answerer(config: Config, name: str | None = None, idf=None, embedder=None, known=None) -> Answerer:
+def create_answerer(config: Config, name: str | None = None, idf=None, embedder=None, known=None,
+                    translate=None) -> Answerer:
     name = name or config.answerer
     if name == "auto":
         name = "llama" if config.llm_model or find_gguf(config) else "extractive"
     if name == "extractive":
-        return ExtractiveAnswerer(idf=idf, embedder=embedder, known=known)
+        return ExtractiveAnswerer(idf=idf, embedder=embedder, known=known, translate=translate)
     if name == "llama":
         from .llama import LlamaAnswerer
 
@@ -51,11 +52,13 @@ def create_answerer(config: Config, name: str | None = None, idf=None, embedder=
 
 def answerer_for(index, config: Config, name: str | None = None) -> Answerer:
     """An answerer wired to an index: the extractive one weighs question terms by
-    the index's BM25 statistics and uses its embedder for English questions."""
+    the index's BM25 statistics, and answers English questions through the
+    index's dictionary translation and embedder."""
     from .evidence import idf_from, known_from
 
     return create_answerer(
-        config, name, idf=idf_from(index.lexical), embedder=index.embedder, known=known_from(index.lexical)
+        config, name, idf=idf_from(index.lexical), embedder=index.embedder, known=known_from(index.lexical),
+        translate=index.translate,
     )
 
 

@@ -4,7 +4,6 @@ use. Pure string work on the passages; nothing here invents text."""
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
@@ -102,7 +101,7 @@ def term_weights(info: QuestionInfo, idf, known=None) -> dict[str, float]:
         if known is not None and len(t) <= 2 and not t.isascii() and not known(t):
             continue
         # Soft verbs and single characters say little about what is asked.
-        weights[t] = idf(t) * (0.3 if t in SOFT_TERMS else 0.5 if len(t) == 1 else 1.0)
+        weights[t] = idf(t) * (0.3 if t in SOFT_TERMS else 0.5 if len(t) == 1 else 1.0) * info.term_factors.get(t, 1.0)
     return weights
 
 
@@ -356,14 +355,7 @@ def _table_value(info: QuestionInfo, ev: Evidence) -> None:
 def idf_from(lexical_index):
     """Term weight from the index's document frequencies (BM25 idf); a term the
     corpus never contains gets the highest weight, so it drags coverage down."""
-    n = max(1, lexical_index.size)
-    top = math.log(1 + (n + 0.5) / 0.5)
-
-    def idf(term: str) -> float:
-        df = lexical_index.doc_freq(term)
-        return top if df is None else math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-    return idf
+    return lexical_index.idf
 
 
 def known_from(lexical_index):

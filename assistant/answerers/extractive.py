@@ -9,9 +9,8 @@ from typing import Generator
 
 from ..numbers import find_numbers
 from ..question import QuestionInfo
-from ..textnorm import normalize
 from .base import NOT_FOUND, Answerer, Draft
-from .directives import is_directive
+from .english import english_draft
 from .evidence import Evidence, find_evidence
 
 # Below this share of the question's (idf-weighted) terms found around the best
@@ -23,10 +22,11 @@ MIN_COVERAGE = 0.6
 class ExtractiveAnswerer(Answerer):
     name = "extractive"
 
-    def __init__(self, idf=None, embedder=None, min_coverage: float = MIN_COVERAGE, known=None):
+    def __init__(self, idf=None, embedder=None, min_coverage: float = MIN_COVERAGE, known=None, translate=None):
         self.idf = idf or (lambda term: 1.0)
         self.known = known  # term -> bool: does the corpus contain it
-        self.embedder = embedder  # used for English questions over Chinese text
+        self.embedder = embedder  # semantic sentence scores (English questions)
+        self.translate = translate  # English question -> crosslingual.Translation
         self.min_coverage = min_coverage
 
     def passage_count(self, config) -> int:
@@ -86,29 +86,9 @@ class ExtractiveAnswerer(Answerer):
         return Draft("\n".join(lines), spans=spans)
 
     def _english(self, info: QuestionInfo, passages: list) -> Draft:
-        """English question, Chinese passages: no term overlap to work with, so the
-        multilingual embedder picks the closest sentence of the top passages."""
-        if self.embedder is None:
-            return Draft(NOT_FOUND["en"], abstained=True)
-        import numpy as np
-
-        from .evidence import _units
-
-        candidates = []
-        for i, hit in enumerate(passages[:3]):
-            for sent, _ in _units(hit.chunk.quote):
-                text = hit.chunk.quote[sent[0] : sent[1]].strip()
-                if len(text) >= 8:
-                    candidates.append((i, sent, text))
-        if not candidates:
-            return Draft(NOT_FOUND["en"], abstained=True)
-        q = self.embedder.embed_query(info.text)
-        vectors = self.embedder.embed_passages([c[2] for c in candidates])
-        # Questions and instructions in the passages (prompt injections) rank below
-        # every statement (cosine similarity is at most 1): see directives.py.
-        penalty = np.array([1.0 if is_directive(normalize(c[2])) else 0.0 for c in candidates])
-        i, sent, text = candidates[int(np.argmax(vectors @ q - 2.0 * penalty))]
-        return Draft(f"From the documents: “{text}” [{i + 1}]", spans={i + 1: sent})
+        """English question, Chinese passages: see english.py."""
+        translation = self.translate(info.text) if self.translate else None
+        return english_draft(info, passages, translation, self.idf, self.known, self.embedder)
 
 
 def _single_draft(ev: Evidence) -> Draft:

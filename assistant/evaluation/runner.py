@@ -13,7 +13,7 @@ from ..config import Config
 from ..errors import ConfigError, ModelError
 from ..index import Index, build_index, default_index_path
 from ..index.store import index_settings
-from ..models import load_embedder
+from ..embedders import expected_identity
 from ..pipeline import Assistant
 from ..textnorm import to_simplified, to_traditional
 from .metrics import KS, answer_in_context, citation_precision, citation_recall, first_gold_rank, is_correct
@@ -34,10 +34,10 @@ CONFIGS = {
     c.name: c
     for c in [
         EvalConfig("extractive", "default retrieval (hybrid if a model is local) + extractive answers"),
-        EvalConfig("bm25", "BM25 (jieba+bigram+char) only + extractive", {"embedding_model": ""}),
-        EvalConfig("bm25-jieba", "BM25 over jieba words + extractive", {"embedding_model": "", "tokenizer": "jieba"}),
-        EvalConfig("bm25-bigram", "BM25 over character bigrams + extractive", {"embedding_model": "", "tokenizer": "bigram"}),
-        EvalConfig("hybrid", "BM25 + embeddings (RRF) + extractive", needs_embedder=True),
+        EvalConfig("bm25", "BM25 (jieba+bigram+char) only + extractive", {"embedder": "none"}),
+        EvalConfig("bm25-jieba", "BM25 over jieba words + extractive", {"embedder": "none", "tokenizer": "jieba"}),
+        EvalConfig("bm25-bigram", "BM25 over character bigrams + extractive", {"embedder": "none", "tokenizer": "bigram"}),
+        EvalConfig("hybrid", "BM25 + embeddings + extractive", needs_embedder=True),
         EvalConfig("retrieval", "default retrieval only, no answers", answerer=None),
         EvalConfig("llama", "default retrieval + llama.cpp GGUF answers", answerer="llama"),
         EvalConfig("openai", "default retrieval + OpenAI-compatible server answers", answerer="openai"),
@@ -56,9 +56,9 @@ def index_path_for(docs: str, config: Config) -> Path:
     """The corpus's usual index when the settings are the defaults; a sibling
     named by a hash of the settings otherwise, so configurations never clash."""
     base = default_index_path([docs], config)
-    settings = {**index_settings(config), "embedding": config.embedding_model}
+    settings = {**index_settings(config), "embedding": expected_identity(config)}
     defaults = Config(index_root=config.index_root)
-    if settings == {**index_settings(defaults), "embedding": defaults.embedding_model}:
+    if settings == {**index_settings(defaults), "embedding": expected_identity(defaults)}:
         return base
     digest = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
     return base.with_name(f"{base.name}-{digest}")
@@ -71,12 +71,11 @@ def other_script(question: str) -> str:
 
 def prepare(ec: EvalConfig, base: Config, docs: str) -> tuple[Assistant | None, Index]:
     config = base.replace(**ec.overrides) if ec.overrides else base
-    embedder, notice = load_embedder(config)
-    if ec.needs_embedder and embedder is None:
-        raise ModelError(f"eval config {ec.name!r} needs a local embedding model: {notice}")
     path = index_path_for(docs, config)
-    build_index([docs], path, config, embedder)
-    index = Index.load(path, config, embedder=embedder)
+    build_index([docs], path, config)
+    index = Index.load(path, config)
+    if ec.needs_embedder and index.embedder is None:
+        raise ModelError(f"eval config {ec.name!r} needs an embedder: {'; '.join(index.notices)}")
     if ec.answerer is None:
         return None, index
     from ..answerers import answerer_for

@@ -17,13 +17,14 @@ from typing import Callable, Iterator
 
 from ..config import Config
 from ..documents import discover, file_sha256, read_document
+from ..embedders import NONE, identity_differences, load_embedder
 from ..errors import DocumentError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from ..jieba_dict import ensure_database
 from ..system import physical_cores
 from ..tokenize import get_tokenizer
 from . import store
-from .dense import Embedder
 from .terms import count_terms
+from .vectors import VectorWriter
 
 # Below this much new source text, worker start-up (importing and loading the
 # jieba dictionary, ~1 s each) costs more than parallel tokenizing saves.
@@ -41,6 +42,7 @@ class IndexReport:
     documents: int = 0
     chunks: int = 0
     embedded_chunks: int = 0
+    unembedded_chunks: int = 0  # rows left for a later build (--no-embed)
     embedding_model: str | None = None
     workers: int = 1
     notices: list[str] = field(default_factory=list)
@@ -54,7 +56,9 @@ class IndexReport:
             f"{self.documents} documents, {self.chunks} chunks",
             f"added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)},"
             f" unchanged {len(self.unchanged)}, skipped {len(self.skipped)}",
-            f"retrieval: {'hybrid (BM25 + ' + self.embedding_model + ')' if self.embedding_model else 'lexical (BM25)'}",
+            f"retrieval: {'hybrid (BM25 + ' + self.embedding_model + ')' if self.embedding_model else 'lexical (BM25)'}"
+            + (f", {self.embedded_chunks} chunks embedded" if self.embedded_chunks else "")
+            + (f", {self.unembedded_chunks} not embedded yet (run `assistant index`)" if self.unembedded_chunks else ""),
             f"{self.seconds:.1f}s" + (f" ({self.workers} processes)" if self.workers > 1 else "") + f" -> {self.path}",
         ]
         return "; ".join(parts + self.notices)
@@ -79,11 +83,17 @@ def build_index(
     sources: list[str | Path] | None = None,
     index_path: str | Path | None = None,
     config: Config | None = None,
-    embedder: Embedder | None = None,
+    embedder="auto",
     rebuild: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    embed: bool = True,
 ) -> IndexReport:
     """Make the index at `index_path` reflect the files under `sources`.
+
+    `embedder`: "auto" loads the configured one (assistant.embedders), None
+    builds a lexical index. `embed=False` embeds nothing now but keeps the
+    vectors already computed; a later build embeds the rest. `progress` is
+    called with (file, n, total) per file, then ("embedding", done, total).
 
     One build at a time per index (others wait); readers are never blocked and
     never see a half-written index."""
@@ -91,19 +101,23 @@ def build_index(
     sources = [str(s) for s in (sources or [config.corpus_dir])]
     path = Path(index_path) if index_path else default_index_path(sources, config)
     with store.build_lock(path):
-        return _build(sources, path, config, embedder, rebuild, progress)
+        return _build(sources, path, config, embedder, rebuild, progress, embed)
 
 
-def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progress) -> IndexReport:
+def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progress, embed: bool) -> IndexReport:
     started = time.perf_counter()
     report = IndexReport(path=str(path))
 
     old = None if rebuild else _load_old(path, config, report)
-    if old is not None and embedder is not None and old.embedding:
-        if old.embedding.get("model") != embedder.name:
-            raise IndexMismatchError(
-                path, [f"embedding model: index {old.embedding.get('model')!r} != config {embedder.name!r}"]
-            )
+    if not embed:
+        embedder = None
+    elif isinstance(embedder, str):  # "auto"
+        embedder, notice = load_embedder(config)
+        report.notices.extend([notice] if notice else [])
+    if old is not None and embedder is not None:
+        differences = identity_differences(old.embedding, embedder.identity())
+        if differences:
+            raise IndexMismatchError(path, differences)
     old_docs = old.documents if old else {}
 
     # Decide per file: carry over (unchanged), process, or skip.
@@ -131,8 +145,8 @@ def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progres
     report.workers = _workers(config, todo)
     old_counts = old.term_counts() if old else None
     old_vectors = old.vectors() if old else None
-    writer = store.IndexWriter(path, old_counts[0] if old_counts else None, embedder,
-                               max(config.embedding_batch_size * 8, 256))
+    vectors, embedding = _vector_plan(embedder, old, old_vectors, config)
+    writer = store.IndexWriter(path, old_counts[0] if old_counts else None, vectors)
     prepared = _prepare_all(todo, config, report.workers)
     try:
         for n, (file, doc_id, sha, unchanged) in enumerate(plan, 1):
@@ -158,12 +172,12 @@ def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progres
             "format_version": store.FORMAT_VERSION,
             "created_at": (old.manifest.get("created_at") if old else None) or time.strftime("%Y-%m-%dT%H:%M:%S"),
             "settings": store.index_settings(config),
-            "embedding": embedder.describe() if embedder is not None else None,
+            "embedding": embedding,
             "libraries": store.library_versions(),
             "sources": [str(Path(s).resolve()) for s in sources],
             "skipped": report.skipped,
         }
-        writer.commit(manifest, config.bm25_k1, config.bm25_b)
+        writer.commit(manifest, config.bm25_k1, config.bm25_b, progress)
         if "jieba" in config.tokenizer:
             ensure_database()  # once per machine: lets a cold `assistant ask` skip loading jieba
     except BaseException:
@@ -174,10 +188,23 @@ def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progres
 
     report.documents = len(writer.documents)
     report.chunks = writer.n_chunks
-    report.embedded_chunks = writer.embedded
-    report.embedding_model = embedder.name if embedder is not None else None
+    if vectors is not None:
+        report.embedded_chunks, report.unembedded_chunks = vectors.embedded, vectors.empty_rows
+        report.embedding_model = embedding["model"]
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _vector_plan(embedder, old, old_vectors, config: Config) -> tuple[VectorWriter | None, dict | None]:
+    """How this build writes vectors, and the manifest's embedding entry: embed
+    with `embedder`; or, without one, keep the previous index's vectors (an
+    embedder that failed to load, or --no-embed) rather than lose them; or none."""
+    if embedder is not None:
+        return VectorWriter(embedder, batch=config.embedding_batch_size), embedder.describe()
+    if old_vectors is not None and old.embedding and config.embedder != NONE:
+        kept = {k: v for k, v in old.embedding.items() if k != "embedded_chunks"}
+        return VectorWriter(None, dim=old_vectors.shape[1]), kept
+    return None, None
 
 
 def _load_old(path: Path, config: Config, report: IndexReport):

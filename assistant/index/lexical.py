@@ -10,6 +10,7 @@ does not fit in memory at a million chunks. Scores are the "lucene" BM25 variant
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +116,12 @@ class LexicalIndex:
             return None
         indptr = self._bm25.scores["indptr"]
         return int(indptr[tid + 1] - indptr[tid]) if tid + 1 < len(indptr) else None
+
+    def idf(self, token: str) -> float:
+        """BM25 (Lucene) idf; a term the corpus never contains gets the highest."""
+        n = max(1, self.size)
+        df = self.doc_freq(token) or 0
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def _postings(self, query_tokens: list[str]) -> list[tuple[int, int, float]]:
         """(start, end, weight) of each distinct known query term's postings; a

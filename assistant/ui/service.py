@@ -13,34 +13,26 @@ from ..config import Config
 from ..documents import read_document
 from ..errors import AssistantError, DocumentError
 from ..index import Index, build_index, default_index_path
-from ..models import load_embedder
 from ..pipeline import Assistant
 from .uploads import UploadRejected, store_upload
 
 
 class AssistantService:
-    def __init__(self, config: Config, corpus: str | Path | None = None, index_path: str | Path | None = None):
+    def __init__(self, config: Config, corpus: str | Path | None = None, index_path: str | Path | None = None,
+                 progress=None):
         self.config = config
         self.corpus = Path(corpus or config.corpus_dir)
         self.index_path = Path(index_path) if index_path else default_index_path([str(self.corpus)], config)
         self._write_lock = threading.Lock()
         self._answerers: dict[str, object] = {}
         self._answerer_lock = threading.Lock()
-        self.embedder, notice = load_embedder(config)
-        self.notices = [notice] if notice else []
-        if self.embedder is None and not find_gguf(config):
-            self.notices = [
-                f"没有模型文件：当前为 BM25 检索 + 抽取式回答。把嵌入模型（{config.embedding_model}）放进 "
-                f"{config.models_dir}/ 可启用混合检索和英文提问，放入 GGUF 可启用生成式回答。 No model files: "
-                "BM25 retrieval and extractive answers; an embedding model in models/ enables hybrid retrieval "
-                "and English questions, a GGUF enables generated answers (see models/README.md)."
-            ]
-        self.last_report = build_index([str(self.corpus)], self.index_path, config, self.embedder)
+        self.last_report = build_index([str(self.corpus)], self.index_path, config, progress=progress)
         self.index = self._load()
+        self.notices = list(dict.fromkeys(self.last_report.notices + self.index.notices))
         self.assistant().ask("预热")  # load dictionaries now, not on the first user's question
 
     def _load(self) -> Index:
-        return Index.load(self.index_path, self.config, embedder=self.embedder)
+        return Index.load(self.index_path, self.config)
 
     # ---------------------------------------------------------------- answering
 
@@ -109,7 +101,7 @@ class AssistantService:
                 if progress is not None:
                     progress((n, total), desc=f"索引 Indexing {Path(path).name}")
 
-            report = build_index([str(self.corpus)], self.index_path, self.config, self.embedder, progress=on_file)
+            report = build_index([str(self.corpus)], self.index_path, self.config, progress=on_file)
             self.index = self._load()  # swap: answers in progress keep the old object
             self.last_report = report
             skipped = {Path(s["path"]).name: s["reason"] for s in report.skipped}
@@ -158,7 +150,7 @@ class AssistantService:
                     target = trash / f"{path.stem}-{n}{path.suffix}"
                     n += 1
                 shutil.move(str(path), target)
-            build_index([str(self.corpus)], self.index_path, self.config, self.embedder)
+            build_index([str(self.corpus)], self.index_path, self.config)
             self.index = self._load()
         return f"已移除 Removed {doc_id}"
 

@@ -1,0 +1,115 @@
+"""English questions over Chinese passages, answered extractively.
+
+The question's words are translated with the corpus-filtered dictionary
+(assistant/crosslingual.py) into a Chinese question the evidence finder
+understands; the multilingual embedder adds a semantic score per sentence.
+The answer is an English lead, the figure (restated the English way when it
+uses 万/亿: the number check accepts both), a date or name as written, and
+the Chinese supporting text quoted with its [n]."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..numbers import restate_in_english
+from ..question import QuestionInfo, short_place
+from ..textnorm import normalize
+from .base import NOT_FOUND, Draft
+from .directives import is_directive
+from .evidence import Evidence, _units, find_evidence
+
+# Weight of the question-sentence cosine similarity next to the lexical
+# evidence score (~0-1.3). e5 similarities of related sentences differ by
+# ~0.02-0.1, so this lets semantics break ties between lexically close
+# clauses without overriding a clear lexical match (bench: English seed
+# questions, 0 / 2 / 5 -> see eval/README.md).
+SEMANTIC_WEIGHT = 2.0
+_PERCENT_QUESTION_RE = re.compile(r"\bpercent(?:age)?\b|\bshare\b|\brate\b|\bproportion\b|\bratio\b", re.I)
+# "What was X's revenue / rate / scale in 2024?" asks for a figure as surely as "how many".
+_FIGURE_NOUN_RE = re.compile(
+    r"\b(?:rate|revenue|sales|volume|scale|number|amount|total|value|share|percentage|proportion|growth|"
+    r"output|income|investment|size|count|population)\b", re.I)
+_DATE_QUESTION_RE = re.compile(r"\bwhen\b|\bwhat (?:date|day|month)\b|\bwhich (?:date|day|month)\b", re.I)
+_DATE_RE = re.compile(r"(?:(?:19|20)\d{2}年)?\d{1,2}月\d{1,2}日|(?:19|20)\d{2}年\d{1,2}月")
+
+
+def chinese_view(info: QuestionInfo, translation) -> QuestionInfo:
+    """The English question as the Chinese question the evidence finder reads:
+    years, translated places and terms, and the question word of its kind."""
+    percent = "百分比" if _PERCENT_QUESTION_RE.search(info.text) else ""
+    kind = info.kind
+    if kind == "other" and _FIGURE_NOUN_RE.search(info.text) and not _DATE_QUESTION_RE.search(info.text):
+        kind = "quantity"
+    ask = {"quantity": "多少", "rank": "第几", "entity": "什么"}.get(kind, "")
+    places = [short_place(p) for p in translation.places]
+    codes = [x.lower() for x in translation.numbers if re.search("[A-Za-z]", x)]  # 5g, gdp, ipv6
+    groups = [[c] for c in codes] + translation.groups
+    terms = list(dict.fromkeys(t for g in groups for t in g))
+    factors = {t: 1.0 / len(g) for g in groups for t in g}
+    # Senses of one word are listed apart (、) so no phrase is formed across them.
+    words = "".join("、".join(g) for g in groups)
+    text = "".join(f"{y}年" for y in info.years) + "".join(places) + words + percent + ask
+    return QuestionInfo(text, False, info.years, places, kind, terms, factors)
+
+
+def english_draft(info: QuestionInfo, passages: list, translation, idf, known, embedder) -> Draft:
+    found: list[Evidence] = []
+    view = info
+    if translation is not None and (translation.terms or translation.places):
+        view = chinese_view(info, translation)
+        found = find_evidence(view, passages, idf, limit=16, known=known)
+    if embedder is not None and found:
+        sims = embedder.similarity(info.text, [ev.quote[ev.sentence[0] : ev.sentence[1]] for ev in found])
+        for ev, sim in zip(found, sims):
+            ev.score += SEMANTIC_WEIGHT * float(sim)
+        found.sort(key=lambda e: -e.score)
+    if found and (view.kind not in ("quantity", "rank") or found[0].value):
+        return _answer(info, found[0])
+    return _closest_sentence(info, passages, embedder)
+
+
+def _answer(info: QuestionInfo, ev: Evidence) -> Draft:
+    n = ev.passage + 1
+    s0, s1 = ev.sentence
+    value = ev.value
+    if value is None and _DATE_QUESTION_RE.search(info.text):
+        m = _DATE_RE.search(ev.quote, s0, s1)
+        if m:
+            value, ev.value_span = m.group(), m.span()
+    c = ev.chunk
+    source = c.title + (f" ({c.year})" if c.year and str(c.year) not in c.title else "")
+    if value:
+        english = restate_in_english(value)
+        figure = f"{value} ({english})" if english else value
+        text = f"According to {source}: {figure} [{n}]\nSupporting text: “{_quoted(ev.snippet())}” [{n}]"
+    else:
+        text = f"According to {source}: “{_quoted(ev.snippet(80))}” [{n}]"
+    return Draft(text, spans={n: ev.support()})
+
+
+def _quoted(snippet: str) -> str:
+    # A sentence end inside the quotation would leave the quote before its [n].
+    return snippet.rstrip("。；;！!？?")
+
+
+def _closest_sentence(info: QuestionInfo, passages: list, embedder) -> Draft:
+    """No clause matched the translated words: quote the sentence of the top
+    passages closest in meaning, as a pointer rather than an answer."""
+    if embedder is None:
+        return Draft(NOT_FOUND["en"], abstained=True)
+    candidates = []
+    for i, hit in enumerate(passages[:3]):
+        for sent, _ in _units(hit.chunk.quote):
+            text = hit.chunk.quote[sent[0] : sent[1]].strip()
+            if len(text) >= 8:
+                candidates.append((i, sent, text))
+    if not candidates:
+        return Draft(NOT_FOUND["en"], abstained=True)
+    sims = embedder.similarity(info.text, [c[2] for c in candidates])
+    # Questions and instructions in the passages (prompt injections) rank below
+    # every statement (cosine similarity is at most 1): see directives.py.
+    penalty = np.array([2.0 if is_directive(normalize(c[2])) else 0.0 for c in candidates])
+    i, sent, text = candidates[int(np.argmax(sims - penalty))]
+    return Draft(f"The closest passage in the documents: “{_quoted(text)}” [{i + 1}]", spans={i + 1: sent})
