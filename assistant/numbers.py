@@ -79,7 +79,7 @@ def unverified_numbers(answer: str, evidence_texts: list[str]) -> list[str]:
     return missing
 
 
-_UNIT_EN = {"人": "people", "元": "yuan", "户": "households", "戶": "households"}
+_UNIT_EN = {"人次": "person-times", "人": "people", "元": "yuan", "户": "households", "戶": "households"}
 
 
 def restate_in_english(value: str) -> str | None:
@@ -94,5 +94,5 @@ def restate_in_english(value: str) -> str | None:
     scale, word = next(((s, w) for s, w in scales if n.scaled >= s), (1.0, ""))
     figure = f"{n.scaled / scale:,.6f}".rstrip("0").rstrip(".")
     rest = unicodedata.normalize("NFKC", value)[n.end:].strip()
-    unit = _UNIT_EN.get(rest[:1], "")
+    unit = next((en for zh, en in _UNIT_EN.items() if rest.startswith(zh)), "")
     return " ".join(x for x in (figure, word, unit) if x)

@@ -118,6 +118,8 @@ def strategies() -> dict:
             for strong in (0.5, 0.8):
                 s[f"adaptive lo{lo} {weak}/{strong}"] = (
                     lambda b, d, m, lo=lo, weak=weak, strong=strong: fusion.adaptive(b, d, m, lo, weak, strong))
+    shipped = Config()
+    s[f"shipped ({shipped.fusion})"] = lambda b, d, m: fusion.fuse(b, d, m, shipped)
     return s
 
 
