@@ -53,6 +53,9 @@ class Translation:
     groups: list[list[str]] = field(default_factory=list)  # Chinese words per English word or phrase
     places: list[str] = field(default_factory=list)  # place names among them
     numbers: list[str] = field(default_factory=list)  # figures and Latin codes kept as written (2024, 5G, gdp)
+    # Names the dictionary knows but the corpus never mentions (Guizhou -> 贵州):
+    # a question about them is one the documents cannot answer.
+    missing: list[str] = field(default_factory=list)
 
     @property
     def terms(self) -> list[str]:
@@ -106,6 +109,8 @@ class Glossary:
                 words.append(None)
                 continue
             name = self._name(token, df) if token[0].isupper() and lower not in _STOP else None
+            if name is None and token[0].isupper() and lower in self.names and lower not in _STOP:
+                out.missing.append(token)
             if name:
                 if name in gazetteer:
                     out.places.append(name)

@@ -130,7 +130,9 @@ def _benchmark_sample(name: str, n_docs: int, tmp_path: Path):
 
 @pytest.mark.parametrize("name", ["cmrc2018_dev", "drcd_dev"])
 def test_hybrid_never_ranks_below_lexical_on_benchmark_sample(name, tmp_path):
-    corpus, questions = _benchmark_sample(name, 60, tmp_path)
+    # 200 paragraphs (~330 chunks, ~700 questions): on the full sets hybrid leads
+    # by 0.4-0.5 points, so a smaller sample is decided by one or two questions.
+    corpus, questions = _benchmark_sample(name, 200, tmp_path)
     config = Config(index_root=str(tmp_path / "index"))
     build_index([corpus], tmp_path / "index" / name, config)
     hybrid = Index.load(tmp_path / "index" / name, config)
@@ -140,7 +142,7 @@ def test_hybrid_never_ranks_below_lexical_on_benchmark_sample(name, tmp_path):
     def r_at_1(index):
         return sum(index.search(q["question"], 1)[0].chunk.doc_id == q["doc_id"] for q in questions)
 
-    assert len(questions) > 150
+    assert len(questions) > 500
     assert r_at_1(hybrid) >= r_at_1(lexical)
 
 

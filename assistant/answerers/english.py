@@ -55,6 +55,9 @@ def chinese_view(info: QuestionInfo, translation) -> QuestionInfo:
 
 
 def english_draft(info: QuestionInfo, passages: list, translation, idf, known, embedder) -> Draft:
+    if translation is not None and translation.missing:
+        names = ", ".join(translation.missing)
+        return Draft(f"{NOT_FOUND['en']} ({names} is not mentioned in them.)", abstained=True)
     found: list[Evidence] = []
     view = info
     if translation is not None and (translation.terms or translation.places):
@@ -95,8 +98,8 @@ def _quoted(snippet: str) -> str:
 
 
 def _closest_sentence(info: QuestionInfo, passages: list, embedder) -> Draft:
-    """No clause matched the translated words: quote the sentence of the top
-    passages closest in meaning, as a pointer rather than an answer."""
+    """No clause holds what was asked: abstain, pointing to the sentence of the
+    top passages closest in meaning (cited, so it can be checked)."""
     if embedder is None:
         return Draft(NOT_FOUND["en"], abstained=True)
     candidates = []
@@ -112,4 +115,5 @@ def _closest_sentence(info: QuestionInfo, passages: list, embedder) -> Draft:
     # every statement (cosine similarity is at most 1): see directives.py.
     penalty = np.array([2.0 if is_directive(normalize(c[2])) else 0.0 for c in candidates])
     i, sent, text = candidates[int(np.argmax(sims - penalty))]
-    return Draft(f"The closest passage in the documents: “{_quoted(text)}” [{i + 1}]", spans={i + 1: sent})
+    text = f"{NOT_FOUND['en']} The closest passage: “{_quoted(text)}” [{i + 1}]"
+    return Draft(text, abstained=True, spans={i + 1: sent})

