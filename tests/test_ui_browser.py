@@ -42,7 +42,7 @@ def app_url(tmp_path_factory):
         stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
-    wait_for_http(url, proc, 90, lambda: (root / "ui.log").read_text())
+    wait_for_http(url, proc, 300, lambda: (root / "ui.log").read_text())
     yield url, corpus, root
     proc.terminate()
     proc.wait(timeout=15)
