@@ -27,6 +27,7 @@ from .errors import (
     QuestionError,
     UnsupportedFormatError,
 )
+from .embedders import Embedder, load_embedder
 from .index import Index, IndexReport, SearchHit, build_index
 from .answer import Answer, Citation
 from .pipeline import Assistant
@@ -43,6 +44,7 @@ __all__ = [
     "ConfigError",
     "Document",
     "DocumentError",
+    "Embedder",
     "Index",
     "IndexCorruptError",
     "IndexMismatchError",
@@ -54,5 +56,6 @@ __all__ = [
     "SearchHit",
     "UnsupportedFormatError",
     "build_index",
+    "load_embedder",
     "read_document",
 ]
