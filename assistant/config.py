@@ -146,6 +146,9 @@ class Config:
         check_name(self.embedder)
         if self.fusion not in FUSIONS:
             raise ConfigError(f"unknown fusion {self.fusion!r}; valid: {', '.join(FUSIONS)}")
+        for name in ("fusion_weak", "fusion_strong"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ConfigError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.embedding_threads < 0:
             raise ConfigError(f"embedding_threads must be >= 0, got {self.embedding_threads}")
         if self.embedding_batch_size < 1:

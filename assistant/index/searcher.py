@@ -10,13 +10,12 @@ import numpy as np
 
 from ..chunking.chunker import Chunk
 from ..config import Config
+from ..embedders import NONE, Embedder, available, identity_differences, load_embedder
 from ..errors import IndexMismatchError
 from ..question import is_english
 from ..tokenize import get_tokenizer, use_lazy_dictionary
-from . import store
+from . import fusion, store
 from .builder import default_index_path
-from ..embedders import NONE, Embedder, available, identity_differences, load_embedder
-from . import fusion
 from .dense import DenseIndex
 from .lexical import LexicalIndex
 
