@@ -16,7 +16,7 @@ from assistant.cli import main
 
 from .conftest import ROOT, SEED_IDS
 
-KILL_AFTER_S = [0.3, 0.8, 1.3, 1.8, 2.5, 3.2, 4.0, 5.0]
+KILL_AFTER_S = [0.1, 0.3, 0.8, 1.3, 1.8, 2.5, 3.2, 4.0, 5.0]
 QUESTION = "2024年重庆网民规模是多少？"
 
 
