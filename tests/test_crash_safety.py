@@ -18,6 +18,7 @@ from .conftest import ROOT, SEED_IDS
 
 KILL_AFTER_S = [0.1, 0.3, 0.8, 1.3, 1.8, 2.5, 3.2, 4.0, 5.0]
 QUESTION = "2024年重庆网民规模是多少？"
+COPIES = 80
 
 
 def _grow(corpus, copies: int) -> None:
@@ -40,7 +41,9 @@ def test_killed_index_runs_leave_the_previous_index_intact(corpus, config, tmp_p
     build_index([corpus], path, config)
     before = _state(path, config)
     assert before[0] == SEED_IDS
-    _grow(corpus, 40)
+    # 80 copies: the build outlasts the last kill point (5 s) even on a quiet
+    # machine (about 8 s), so every kill lands inside it.
+    _grow(corpus, COPIES)
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "assistant.cli", "index", str(corpus), "--index", str(path), "--lexical", "-q"]
@@ -62,13 +65,13 @@ def test_killed_index_runs_leave_the_previous_index_intact(corpus, config, tmp_p
             assert (documents, hits) == before, f"killed after {delay}s ({stage})"
         elif (documents, hits) != before:
             # Finished, or killed after its swap (while tidying up): the new index, whole.
-            assert len(documents) == len(SEED_IDS) + 40, f"killed after {delay}s ({stage})"
+            assert len(documents) == len(SEED_IDS) + COPIES, f"killed after {delay}s ({stage})"
     print(f"kill points: {killed} of {len(KILL_AFTER_S)} runs killed, during {sorted(stages)}")
     assert killed >= len(KILL_AFTER_S) - 2 and stages == {"reading", "writing"}, (killed, stages)
 
     # The next run completes and leaves no temporary directory behind.
     assert main(["index", str(corpus), "--index", str(path), "--lexical", "-q"]) == 0
-    assert len(_state(path, config)[0]) == len(SEED_IDS) + 40
+    assert len(_state(path, config)[0]) == len(SEED_IDS) + COPIES
     assert not path.with_name(path.name + ".tmp").exists()
 
 
