@@ -58,6 +58,9 @@ class Index:
     dense: DenseIndex | None = None
     embedder: Embedder | None = None
     notices: list[str] = field(default_factory=list)
+    # question -> Translation: one question is searched (per year) and answered
+    # with the same translation, computed once.
+    _translations: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(
@@ -115,7 +118,13 @@ class Index:
         from ..question import GAZETTEER
 
         words = glossary()
-        return None if words is None else words.translate(question, self.lexical.doc_freq, GAZETTEER)
+        if words is None:
+            return None
+        if question not in self._translations:
+            if len(self._translations) > 1024:
+                self._translations.clear()
+            self._translations[question] = words.translate(question, self.lexical.doc_freq, GAZETTEER)
+        return self._translations[question]
 
     def idf_mass(self, tokens: list[str]) -> float:
         """Total idf of the query terms the corpus contains: about the BM25
