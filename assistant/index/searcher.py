@@ -117,14 +117,25 @@ class Index:
         from ..crosslingual import glossary
         from ..question import GAZETTEER
 
-        words = glossary()
+        words = glossary(self.config.glossary)
         if words is None:
             return None
         if question not in self._translations:
             if len(self._translations) > 1024:
                 self._translations.clear()
-            self._translations[question] = words.translate(question, self.lexical.doc_freq, GAZETTEER)
+            self._translations[question] = words.translate(question, self.term_freq, GAZETTEER)
         return self._translations[question]
+
+    def term_freq(self, term: str) -> int | None:
+        """Chunks containing a vocabulary word; for a longer term (网络零售额,
+        several words to the tokenizer) an upper bound: its rarest bigram's."""
+        n = self.lexical.doc_freq(term)
+        if n is not None:
+            return n
+        tokens = get_tokenizer(self.config.tokenizer)(term)
+        tokens = [t for t in tokens if t.startswith("§")] or tokens
+        freqs = [self.lexical.doc_freq(t) for t in tokens]
+        return None if not freqs or None in freqs else min(freqs)
 
     def idf_mass(self, tokens: list[str]) -> float:
         """Total idf of the query terms the corpus contains: about the BM25
