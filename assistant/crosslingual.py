@@ -63,6 +63,8 @@ _WORD_RE = re.compile(r"[A-Za-z]+(?=\w*\d)\w*|[A-Za-z]+|\d+(?:[.,]\d+)*%?\w*")
 # "per 10,000 people" is one Chinese word (每万人), not a figure and a noun.
 _PER_CAPITA_RE = re.compile(r"\bper (10,000|ten thousand|100|hundred) (?:people|persons|residents|inhabitants|population)\b", re.I)
 _PER_CAPITA = {"10,000": "每万人", "ten thousand": "每万人", "100": "每百人", "hundred": "每百人"}
+# "the 14th Five-Year Plan" is 十四五 in the reports.
+_PLAN_RE = re.compile(r"\b1([0-9])th five[- ]year plan\b", re.I)
 _UNIT_HINT_RE = re.compile(r"\(?\bin (?:units of )?(?:10,000|100 million|millions?|billions?)[^)?,.]*\)?", re.I)
 
 
@@ -115,6 +117,11 @@ class Glossary:
             if df(term):
                 out.groups.append([term])
         text = _PER_CAPITA_RE.sub(" ", text)
+        for m in _PLAN_RE.finditer(text):
+            term = "十" + " 一二三四五六七八九"[int(m.group(1))].strip() + "五"
+            if df(term):
+                out.groups.append([term])
+        text = _PLAN_RE.sub(" ", text)
         for token in _WORD_RE.findall(text):
             if not token[0].isalpha() or re.search(r"\d", token):
                 out.numbers.append(token.rstrip(".,"))

@@ -202,3 +202,14 @@ def test_overlong_question_is_refused_clearly(seed_assistant):
     with pytest.raises(QuestionError, match="limit is 2000.*max_question_chars"):
         seed_assistant.ask("重庆网民规模" * 400)
     assert "2495万人" in seed_assistant.ask("2024年重庆网民规模是多少？").text
+
+
+def test_a_report_on_another_place_is_evidence_only_where_it_names_the_place():
+    from assistant.answerers.evidence import place_scope
+    from assistant.question import analyze
+
+    info = analyze("重庆5G基站有多少个？")
+    assert place_scope(info, "重庆市互联网发展报告(2024)", "全市建成5G基站") == ()
+    assert place_scope(info, "数字四川发展报告(2024年)", "成都至重庆直达带宽6200g") == ("重庆",)
+    assert place_scope(info, "数字四川发展报告(2024年)", "累计建成5g基站20.7万个") is None
+    assert place_scope(info, "新闻发布会", "重庆建成5g基站") == ()  # a title naming no place

@@ -32,6 +32,7 @@ _PERCENT_QUESTION_RE = re.compile(r"\bpercent(?:age)?\b|\bshare\b|\brate\b|\bpro
 _FIGURE_NOUN_RE = re.compile(
     r"\b(?:rate|revenue|sales|volume|scale|number|amount|total|value|share|percentage|proportion|growth|"
     r"output|income|investment|size|count|population)\b|\bhow (?:big|large|high|fast)\b", re.I)
+_COUNTED_RE = re.compile(r"\bhow many\b", re.I)
 _DATE_QUESTION_RE = re.compile(r"\bwhen\b|\bwhat (?:date|day|month)\b|\bwhich (?:date|day|month)\b", re.I)
 _DATE_RE = re.compile(r"(?:(?:19|20)\d{2}年)?\d{1,2}月\d{1,2}日|(?:19|20)\d{2}年\d{1,2}月")
 
@@ -51,7 +52,14 @@ def chinese_view(info: QuestionInfo, translation) -> QuestionInfo:
     factors = {t: 1.0 / len(g) for g in groups for t in g}
     # Senses of one word are listed apart (、) so no phrase is formed across them.
     words = "".join("、".join(g) for g in groups)
-    text = "".join(f"{y}年" for y in info.years) + "".join(places) + words + percent + ask
+    scope = "".join(f"{y}年" for y in info.years) + "".join(places)
+    if ask == "多少" and _COUNTED_RE.search(info.text):
+        # A count goes before what it counts ("47家企业"): with 多少 first the
+        # evidence finder takes the figure before the counted noun, not the next
+        # one after it. English seed questions: 39 -> 44 of 51.
+        text = scope + ask + words + percent
+    else:
+        text = scope + words + percent + ask
     return QuestionInfo(text, False, info.years, places, kind, terms, factors)
 
 
