@@ -76,7 +76,6 @@ class Translation:
     # Names the dictionary knows but the corpus never mentions (Guizhou -> 贵州):
     # a question about them is one the documents cannot answer.
     missing: list[str] = field(default_factory=list)
-    untranslated: list[str] = field(default_factory=list)  # content words with no translation in the corpus
 
     @property
     def terms(self) -> list[str]:
@@ -150,8 +149,6 @@ class Glossary:
             found = [t for t in found if t not in out.places]
             if found:
                 out.groups.append(found)
-            elif words[i] is not None and words[i] not in _STOP:
-                out.untranslated.append(words[i])
             i += n
         out.places = list(dict.fromkeys(out.places))
         return out
