@@ -136,3 +136,33 @@ def test_interrupted_run_keeps_what_was_done(tmp_path, config):
     report = run_eval(questions, str(SEEDS), ["bm25"], config, scripts=False, progress=stop_after_three)
     assert report["meta"]["interrupted"] is True
     assert len(report["results"]) == 3 and report["summary"]["bm25"]["all"]["n"] == 3
+
+
+def test_cmrc_f1_and_exact_match_on_the_direct_answer():
+    from assistant.evaluation.metrics import char_f1, direct_answer, direct_answer_scores, exact_match
+
+    # The first line, without citations, quotes or the English lead.
+    assert direct_answer("2495万人 [1]\n“全市网民规模达2495万人” [1]") == "2495万人"
+    assert direct_answer("According to 数字四川发展报告(2024年): 7.04亿人次 [1]\nSupporting text: …") == "7.04亿人次"
+    assert direct_answer("“雷蒙·钱德勒1939年的小说” [1]") == "雷蒙·钱德勒1939年的小说"
+    # CMRC 2018: characters one by one, Latin words and numbers whole, punctuation ignored,
+    # longest common substring; script-insensitive.
+    assert exact_match("雷蒙·錢德勒。", ["雷蒙钱德勒"]) == 1.0
+    assert char_f1("2495万人", ["2495万"]) == pytest.approx(0.8)  # 2 of 3 tokens, both gold tokens
+    assert char_f1("中国科学院院士", ["院士", "科学家"]) == pytest.approx(2 * (2 / 7) * 1 / (2 / 7 + 1))
+    assert char_f1("北京", ["上海"]) == 0.0
+    # A refusal scores 0; an unanswerable question is not scored.
+    assert direct_answer_scores("文档中没有找到。", True, Q) == {"f1": 0.0, "em": 0.0, "direct": ""}
+    assert direct_answer_scores("12万个 [1]", False, Q_NONE) == {}
+
+
+def test_list_questions_are_scored_by_key_points():
+    from assistant.evaluation.metrics import direct_answer_scores, key_point_recall
+
+    q = Question("q4", "数字重庆建设取得了哪些成效？", "list", key_points=["一体化智能化公共数据平台", "三级治理中心", "一网通办"])
+    assert q.answerable
+    answer = "1. 建成一体化智能化公共数据平台 [1]\n2. 实体化运行三级治理中心 [2]"
+    assert key_point_recall(answer, q) == pytest.approx(2 / 3)
+    assert is_correct(answer, [], False, q)  # at least half the key points
+    assert not is_correct("1. 建成一体化智能化公共数据平台 [1]", [], False, q)
+    assert direct_answer_scores(answer, False, q) == {"key_point_recall": pytest.approx(2 / 3)}

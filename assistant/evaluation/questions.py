@@ -1,7 +1,7 @@
 """Question sets and the answer-matching normalisation every metric shares.
 
 Reads the project's format ({"id","type","question","answers","answers_all",
-"doc_ids"}) and the external one of the CMRC/DRCD sets ({"id","question",
+"doc_ids", optional "key_points"}) and the external one of the CMRC/DRCD sets ({"id","question",
 "answers","doc_id"}) without conversion."""
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ class Question:
     answers: list[str] = field(default_factory=list)
     answers_all: list[str] = field(default_factory=list)
     doc_ids: list[str] = field(default_factory=list)
+    # List / summary questions: phrases a complete answer mentions (key-point recall).
+    key_points: list[str] = field(default_factory=list)
 
     @property
     def answerable(self) -> bool:
-        return bool(self.answers or self.answers_all)
+        return bool(self.answers or self.answers_all or self.key_points)
 
 
 def load_questions(path: str | Path) -> list[Question]:
@@ -48,6 +50,7 @@ def load_questions(path: str | Path) -> list[Question]:
                     answers=[str(a) for a in d.get("answers", [])],
                     answers_all=[str(a) for a in d.get("answers_all", [])],
                     doc_ids=[str(x) for x in doc_ids],
+                    key_points=[str(k) for k in d.get("key_points", [])],
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
@@ -60,7 +63,7 @@ def load_questions(path: str | Path) -> list[Question]:
 _WS_RE = re.compile(r"\s+")
 _GROUPING_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _POINTS_RE = re.compile(r"个?百分点")
-_MARKER_RE = re.compile(r"\[\d{1,3}\]")
+MARKER_RE = re.compile(r"\[\d{1,3}\]")
 
 
 def norm(text: str) -> str:
@@ -91,4 +94,4 @@ def canonical_answer(text: str) -> str:
     """Answer text for comparing two runs: normalised, without citation numbers
     or the unverified-number warning line."""
     body = "\n".join(line for line in text.splitlines() if not line.startswith("⚠"))
-    return norm(_MARKER_RE.sub("", body))
+    return norm(MARKER_RE.sub("", body))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 COLUMNS = [
-    ("accuracy", "acc"), ("aic@1", "aic@1"), ("aic@5", "aic@5"), ("doc_r@1", "R@1"), ("mrr@10", "MRR@10"),
+    ("accuracy", "acc"), ("f1", "F1"), ("em", "EM"), ("refused", "refused"), ("aic@1", "aic@1"), ("aic@5", "aic@5"), ("doc_r@1", "R@1"), ("mrr@10", "MRR@10"),
     ("citation_precision", "cite P"), ("citation_recall", "cite R"), ("abstention_precision", "abst P"),
     ("abstention_recall", "abst R"), ("script_invariance", "script"), ("median_answer_chars", "len"),
 ]

@@ -16,8 +16,8 @@ from ..index.store import index_settings
 from ..embedders import expected_identity
 from ..pipeline import Assistant
 from ..textnorm import to_simplified, to_traditional
-from .metrics import KS, answer_in_context, citation_precision, citation_recall, first_gold_rank, is_correct
-from .metrics import summarize_by_type
+from .metrics import KS, answer_in_context, citation_precision, citation_recall, direct_answer_scores
+from .metrics import first_gold_rank, is_correct, summarize_by_type
 from .questions import Question, canonical_answer
 
 
@@ -108,6 +108,7 @@ def evaluate_question(q: Question, config_name: str, index: Index, assistant: As
             citations=[{"doc_id": c.doc_id, "section": c.section_path, "quote": c.quote} for c in answer.citations],
             unverified_numbers=answer.unverified_numbers,
             correct=is_correct(answer.text, cited, answer.abstained, q),
+            **direct_answer_scores(answer.text, answer.abstained, q),
             citation_precision=citation_precision(cited, q),
             citation_recall=citation_recall([c.doc_id for c in answer.citations], q),
         )
