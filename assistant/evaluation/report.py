@@ -33,9 +33,10 @@ def markdown(report: dict) -> str:
         lines += ["", f"{metric} by question type:", "", "| type | " + " | ".join(summary) + " |",
                   "|---|" + "---|" * len(summary)]
         for t in types:
-            key = "abstention_recall" if t == "unanswerable" else metric
+            refusals = all(not s.get(t, {}).get("answerable") for s in summary.values())
+            key = "abstention_recall" if refusals else metric
             row = [_fmt(s.get(t, {}).get(key)) for s in summary.values()]
-            lines.append(f"| {t}{' (abstained)' if t == 'unanswerable' else ''} | " + " | ".join(row) + " |")
+            lines.append(f"| {t}{' (abstained)' if refusals else ''} | " + " | ".join(row) + " |")
     if report.get("meta", {}).get("interrupted"):
         lines.append("\n(interrupted: partial results)")
     return "\n".join(lines)
@@ -64,7 +65,8 @@ def chart(report: dict, path: str | Path) -> Path:
         metric = "accuracy" if summary[name]["all"].get("accuracy") is not None else "aic@5"
         values = []
         for t in types:
-            key = "abstention_recall" if t == "unanswerable" and metric == "accuracy" else metric
+            refusals = t != "all" and not summary[name].get(t, {}).get("answerable")
+            key = "abstention_recall" if refusals and metric == "accuracy" else metric
             values.append(summary[name].get(t, {}).get(key) or 0.0)
         xs = [x + i * width - 0.4 + width / 2 for x in range(len(types))]
         ax.bar(xs, values, width, label=f"{name} ({metric})", hatch=None if metric == "accuracy" else "//")
