@@ -60,6 +60,10 @@ class Config:
     glossary: str = ""
     diversity: float = 0.85  # score multiplier per earlier hit from the same document
 
+    # Relevance gate (assistant/relevance.py): the share of the question's weighted
+    # terms the best clause must cover, from the abstention probe (bench/abstention.py).
+    min_relevance: float = 0.6
+
     # The extractive answerer is cheap per passage, so it reads more than fit in an
     # LLM prompt: 5 -> 0.939, 8 -> 0.949 accuracy on the seed questions.
     extractive_passages: int = 8
@@ -156,6 +160,8 @@ class Config:
             raise ConfigError(f"embedding_threads must be >= 0, got {self.embedding_threads}")
         if self.embedding_batch_size < 1:
             raise ConfigError(f"embedding_batch_size must be >= 1, got {self.embedding_batch_size}")
+        if not 0 <= self.min_relevance <= 1:
+            raise ConfigError(f"min_relevance must be in [0, 1], got {self.min_relevance}")
         if self.glossary and not Path(self.glossary).is_file():
             raise ConfigError(f"glossary: no such file {self.glossary!r}")
         if self.index_workers < 0:

@@ -9,8 +9,7 @@ from typing import Iterator
 
 from .answer import Answer
 from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft, answerer_for
-from .answerers.evidence import find_evidence, idf_from, known_from
-from .answerers.extractive import MIN_COVERAGE, ExtractiveAnswerer
+from .answerers.extractive import ExtractiveAnswerer
 from .config import Config
 from .errors import QuestionError
 from .index import Index, build_index, default_index_path
@@ -24,6 +23,7 @@ from .postprocess import (
     validate_citations,
 )
 from .question import analyze, resolve_follow_up, visible_text
+from .relevance import RelevanceGate
 
 ENGLISH_NEEDS_MODEL = (
     "English questions over these Chinese documents need the multilingual embedder or the "
@@ -38,8 +38,8 @@ class Assistant:
         self.answerer = answerer
         self.config = config or index.config
         self.notices: list[str] = list(index.notices)
-        # Term statistics for the relevance gate, computed once per index.
-        self._idf, self._known = idf_from(index.lexical), known_from(index.lexical)
+        # The extractive answerer brings its gate; others get one for this index.
+        self.gate = getattr(answerer, "gate", None) or RelevanceGate.for_index(index, self.config)
 
     @classmethod
     def from_config(
@@ -133,13 +133,12 @@ class Assistant:
         return merged[: k + 2]
 
     def _worth_generating(self, info, passages) -> bool:
-        """Relevance gate before a (slow) generative answerer: when the passages do
-        not cover the question's terms, abstain instead of inviting the model to
-        improvise. The extractive answerer applies its own, stricter gate."""
+        """The relevance gate before a (slow) generative answerer: when the
+        passages do not answer the question, abstain instead of inviting the
+        model to improvise. The extractive answerer asks the same gate itself."""
         if isinstance(self.answerer, ExtractiveAnswerer) or info.english:
             return True
-        found = find_evidence(info, passages, self._idf, limit=1, known=self._known)
-        return bool(found) and found[0].coverage >= MIN_COVERAGE
+        return self.gate.assess(info, passages).answerable
 
     def _finish(self, question, resolved, draft: Draft, passages, info, timings, started) -> Answer:
         text, cited = validate_citations(draft.text, len(passages))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .answer_types import expected_type
 from .textnorm import CJK, normalize
 from .tokenize import QUESTION_WORDS, STOPWORDS, _jieba
 
@@ -59,6 +60,7 @@ class QuestionInfo:
     # Weight factors: the translations of one English word share its weight
     # (Pirkola 1998), so a noisy sense cannot outvote the words asked about.
     term_factors: dict[str, float] = field(default_factory=dict)
+    expects: str = "other"  # answer_types.expected_type: person, date, list, definition…
 
 
 # Terminal colour codes and other control characters are invisible to whoever
@@ -127,7 +129,11 @@ def analyze(question: str) -> QuestionInfo:
             ):
                 continue
             terms.append(word)
-    return QuestionInfo(question, english, years, list(dict.fromkeys(places)), kind, list(dict.fromkeys(terms)))
+    expects = expected_type(question, english)
+    if expects == "list":
+        kind = "other"  # "哪几个方面" asks for points, not for a count
+    return QuestionInfo(question, english, years, list(dict.fromkeys(places)), kind, list(dict.fromkeys(terms)),
+                        expects=expects)
 
 
 # ------------------------------------------------------------------ follow-ups

@@ -27,12 +27,12 @@ def find_gguf(config: Config) -> Path | None:
 
 
 def create_answerer(config: Config, name: str | None = None, idf=None, embedder=None, known=None,
-                    translate=None) -> Answerer:
+                    translate=None, gate=None) -> Answerer:
     name = name or config.answerer
     if name == "auto":
         name = "llama" if config.llm_model or find_gguf(config) else "extractive"
     if name == "extractive":
-        return ExtractiveAnswerer(idf=idf, embedder=embedder, known=known, translate=translate)
+        return ExtractiveAnswerer(idf=idf, embedder=embedder, known=known, translate=translate, gate=gate)
     if name == "llama":
         from .llama import LlamaAnswerer
 
@@ -54,11 +54,12 @@ def answerer_for(index, config: Config, name: str | None = None) -> Answerer:
     """An answerer wired to an index: the extractive one weighs question terms by
     the index's BM25 statistics, and answers English questions through the
     index's dictionary translation and embedder."""
+    from ..relevance import RelevanceGate
     from .evidence import idf_from, known_from
 
     return create_answerer(
         config, name, idf=idf_from(index.lexical), embedder=index.embedder, known=known_from(index.lexical),
-        translate=index.translate,
+        translate=index.translate, gate=RelevanceGate.for_index(index, config),
     )
 
 

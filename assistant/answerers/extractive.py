@@ -11,23 +11,21 @@ from ..numbers import find_numbers
 from ..question import QuestionInfo
 from .base import NOT_FOUND, Answerer, Draft
 from .english import english_draft
-from .evidence import Evidence, find_evidence
-
-# Below this share of the question's (idf-weighted) terms found around the best
-# clause, the passages are about something else: abstain. Calibrated on the
-# unanswerable questions of eval/seeds_qa.jsonl (see eval/README.md).
-MIN_COVERAGE = 0.6
-
+from .evidence import Evidence
+from .lists import list_draft
+from .spans import direct_span
 
 class ExtractiveAnswerer(Answerer):
     name = "extractive"
 
-    def __init__(self, idf=None, embedder=None, min_coverage: float = MIN_COVERAGE, known=None, translate=None):
+    def __init__(self, idf=None, embedder=None, known=None, translate=None, gate=None):
+        from ..relevance import RelevanceGate
+
         self.idf = idf or (lambda term: 1.0)
         self.known = known  # term -> bool: does the corpus contain it
         self.embedder = embedder  # semantic sentence scores (English questions)
         self.translate = translate  # English question -> crosslingual.Translation
-        self.min_coverage = min_coverage
+        self.gate = gate or RelevanceGate(self.idf, known)
 
     def passage_count(self, config) -> int:
         return max(config.top_k, config.extractive_passages)
@@ -45,6 +43,8 @@ class ExtractiveAnswerer(Answerer):
             return Draft(NOT_FOUND[lang], abstained=True)
         if info.english:
             return self._english(info, passages)
+        if info.expects == "list":
+            return self._list(info, passages)
         if len(info.years) >= 2 or len(info.places) >= 2:
             return self._per_scope(info, passages)
         evidence = self.relevant(info, passages)
@@ -53,16 +53,12 @@ class ExtractiveAnswerer(Answerer):
         conflicting = _conflicts(evidence)
         if len(conflicting) > 1:
             return _conflict_draft(conflicting)
-        return _single_draft(evidence[0])
+        return _single_draft(evidence[0], info)
 
     def relevant(self, info: QuestionInfo, passages: list) -> list[Evidence]:
-        """Evidence that clears the abstention gate, best first."""
-        found = find_evidence(info, passages, self.idf, known=self.known)
-        if not found or found[0].coverage < self.min_coverage:
-            return []
-        if info.kind in ("quantity", "rank") and found[0].value is None:
-            return []
-        return found
+        """Evidence that clears the relevance gate, best first."""
+        relevance = self.gate.assess(info, passages)
+        return relevance.evidence if relevance.answerable else []
 
     def _per_scope(self, info: QuestionInfo, passages: list) -> Draft:
         """"2023年和2024年…分别是多少" / "重庆和四川…分别": one answer per year (or
@@ -85,16 +81,32 @@ class ExtractiveAnswerer(Answerer):
             return Draft(NOT_FOUND["zh"], abstained=True)
         return Draft("\n".join(lines), spans=spans)
 
+    def _list(self, info: QuestionInfo, passages: list) -> Draft:
+        """Several points for "哪些措施 / 取得了哪些成效" (lists.py), when the gate
+        finds the passages relevant; else the single best clause."""
+        relevance = self.gate.assess(info, passages)
+        if not relevance.answerable:
+            return Draft(NOT_FOUND["zh"], abstained=True)
+        return list_draft(info, passages, self.idf, self.known) or _single_draft(relevance.evidence[0], info)
+
     def _english(self, info: QuestionInfo, passages: list) -> Draft:
         """English question, Chinese passages: see english.py."""
         translation = self.translate(info.text) if self.translate else None
         return english_draft(info, passages, translation, self.idf, self.known, self.embedder)
 
 
-def _single_draft(ev: Evidence) -> Draft:
+# Answer types whose direct answer is a span of the evidence sentence (spans.py).
+SPAN_TYPES = ("person", "organization", "place", "date", "alias", "definition", "entity", "other")
+
+
+def _single_draft(ev: Evidence, info: QuestionInfo) -> Draft:
     n = ev.passage + 1
     if ev.value:
         text = f"{ev.value} [{n}]\n“{ev.snippet()}” [{n}]"
+        return Draft(text, spans={n: ev.support()})
+    span = direct_span(info.expects, info.text, ev.quote, ev.sentence) if info.expects in SPAN_TYPES else None
+    if span is not None:
+        text = f"{ev.quote[span[0]:span[1]]} [{n}]\n“{ev.snippet(80)}” [{n}]"
     else:
         text = f"“{ev.snippet(80)}” [{n}]"
     return Draft(text, spans={n: ev.support()})

@@ -71,7 +71,7 @@ def direct_answer(answer_text: str) -> str:
     """The answer's first line without citations, quotes or the English lead:
     what CMRC's F1 and EM score."""
     first = answer_text.strip().splitlines()[0] if answer_text.strip() else ""
-    first = _DIRECT_PREFIX_RE.sub("", MARKER_RE.sub("", first)).strip()
+    first = _DIRECT_PREFIX_RE.sub("", MARKER_RE.sub("", first)).strip().removeprefix("- ")
     return first.strip("“”\"' …")
 
 
