@@ -31,6 +31,7 @@ RANK_RE = re.compile(
     r"(?:全国|全省|全市|西部|中西部|全球|世界|国内|前)?"
     r"(?:第[一二三四五六七八九十百\d]+(?:位|名)?|前\d+(?:位|名)?|首位|榜首|第一梯队|第一方阵)"
 )
+_RANK_RANGE_RE = re.compile(r"\s*[~～至\-—]\s*\d+\s*[位名]")
 _YEAR_VALUE_RE = re.compile(r"^(?:19|20)\d{2}年?$")
 _PERCENT_HINT = re.compile(r"率|比重|占比|比例|增速|增长|提升|下降|百分")
 
@@ -45,6 +46,9 @@ class Evidence:
     coverage: float  # share of the question's term weight found near the clause
     value: str | None = None
     value_span: tuple[int, int] | None = None
+    # The counted thing carries a modifier the question lacks ("网络安全业务收入"
+    # for "软件业务收入"): the clause measures another metric.
+    other_metric: bool = False
 
     @property
     def quote(self) -> str:
@@ -196,16 +200,17 @@ def find_evidence(info: QuestionInfo, passages: list, idf, limit: int = 8, known
             for clause in clauses:
                 c_text = qn[clause[0] : clause[1]]
                 c_terms = _matched(weights, c_text)
+                modifier = _modifier_factor(focus, c_text, info) if focus in c_terms else 1.0
                 near = c_terms | s_terms | in_header
                 coverage = (sum(weights[t] for t in near) + sum(phrases[p] for p in s_phrases)) / total
                 score = (
                     sum(weights[t] for t in c_terms)
-                    + (weights[focus] * _modifier_factor(focus, c_text, info) if focus in c_terms else 0.0)
+                    + (weights[focus] * modifier if focus in c_terms else 0.0)
                     + sum(phrases[p] for p in s_phrases if p in c_text)
                     + 0.6 * sum(weights[t] for t in s_terms - c_terms)
                     + 0.4 * sum(weights[t] for t in in_header - s_terms)
                 ) / total + rank_bonus
-                ev = Evidence(i, chunk, sent, clause, score * s_factor, coverage)
+                ev = Evidence(i, chunk, sent, clause, score * s_factor, coverage, other_metric=modifier < 1.0)
                 _attach_value(info, ev, qn, weights, focus)
                 if info.kind in ("quantity", "rank") and ev.value is None:
                     ev.score *= 0.6  # a figure was asked for and this clause has none
@@ -295,6 +300,9 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
                 # unit they are a figure ("KPI369个"), as in numbers.py.
                 or (re.fullmatch(r"[\d.,]+", text) and re.match("[a-z]", qn[max(0, m.start() - 1) : m.start()]))
                 or qn[max(0, m.start() - 1) : m.start()] == "第"  # a rank, not a count
+                # "分列2~5位": positions, not amounts
+                or _RANK_RANGE_RE.match(qn, m.end())
+                or (text[-1] in "位名" and qn[max(0, m.start() - 1) : m.start()] in ("~", "～", "至", "-", "—"))
             ):
                 continue
             # Figures sit right after what they count ("网民规模达2495万人") or right

@@ -4,6 +4,7 @@ quoted with its [n] citation. It never writes a fact that is not in a passage.""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Generator
 
@@ -53,7 +54,7 @@ class ExtractiveAnswerer(Answerer):
         conflicting = _conflicts(evidence)
         if len(conflicting) > 1:
             return _conflict_draft(conflicting)
-        return _single_draft(evidence[0], info)
+        return _single_draft(*_best_span(evidence, info), info)
 
     def relevant(self, info: QuestionInfo, passages: list) -> list[Evidence]:
         """Evidence that clears the relevance gate, best first."""
@@ -87,7 +88,7 @@ class ExtractiveAnswerer(Answerer):
         relevance = self.gate.assess(info, passages)
         if not relevance.answerable:
             return Draft(NOT_FOUND["zh"], abstained=True)
-        return list_draft(info, passages, self.idf, self.known) or _single_draft(relevance.evidence[0], info)
+        return list_draft(info, passages, self.idf, self.known) or _single_draft(*_best_span(relevance.evidence, info), info)
 
     def _english(self, info: QuestionInfo, passages: list) -> Draft:
         """English question, Chinese passages: see english.py."""
@@ -99,12 +100,35 @@ class ExtractiveAnswerer(Answerer):
 SPAN_TYPES = ("person", "organization", "place", "date", "alias", "definition", "entity", "other")
 
 
-def _single_draft(ev: Evidence, info: QuestionInfo) -> Draft:
+# Candidates whose direct answer is looked for: the best clause's and those
+# scoring at least this share of it (a clause that states the answer in the
+# question's own frame, "以…为食", beats one that only names the subject).
+SPAN_CANDIDATES = 3
+SPAN_SCORE_SHARE = 0.8
+
+
+def _best_span(evidence: list[Evidence], info: QuestionInfo) -> tuple[Evidence, tuple[int, int] | None]:
+    """The evidence to answer from, and its direct-answer span if the question wants one."""
+    best = evidence[0]
+    if best.value or info.expects not in SPAN_TYPES:
+        return best, None
+    found = []
+    for rank, ev in enumerate(evidence[:SPAN_CANDIDATES]):
+        if ev.score >= SPAN_SCORE_SHARE * best.score or rank == 0:
+            hit = direct_span(info.expects, info.text, ev.quote, ev.sentence)
+            if hit:
+                found.append((hit[1], -rank, ev, hit[0]))
+    if not found:
+        return best, None
+    _, _, ev, span = max(found, key=lambda f: f[:2])
+    return ev, span
+
+
+def _single_draft(ev: Evidence, span: tuple[int, int] | None, info: QuestionInfo) -> Draft:
     n = ev.passage + 1
     if ev.value:
         text = f"{ev.value} [{n}]\n“{ev.snippet()}” [{n}]"
         return Draft(text, spans={n: ev.support()})
-    span = direct_span(info.expects, info.text, ev.quote, ev.sentence) if info.expects in SPAN_TYPES else None
     if span is not None:
         text = f"{ev.quote[span[0]:span[1]]} [{n}]\n“{ev.snippet(80)}” [{n}]"
     else:
@@ -127,6 +151,8 @@ def _conflicts(evidence: list[Evidence]) -> list[Evidence]:
     for ev in evidence:
         if (
             ev.value is not None
+            and not ev.other_metric
+            and _same_kind(ev.value, best.value)
             and ev.coverage >= 0.85 * best.coverage
             and ev.score >= 0.6 * best.score
             and ev.chunk.doc_id not in per_doc
@@ -136,6 +162,14 @@ def _conflicts(evidence: list[Evidence]) -> list[Evidence]:
     if len({_value_key(ev) for ev in chosen}) <= 1:
         return [best]
     return chosen[:3]
+
+
+def _same_kind(a: str, b: str) -> bool:
+    """Both percentages or both amounts: a growth rate does not conflict with a total."""
+    return bool(_PERCENT_RE.search(a)) == bool(_PERCENT_RE.search(b))
+
+
+_PERCENT_RE = re.compile(r"%|％|百分点")
 
 
 def _conflict_draft(evidence: list[Evidence]) -> Draft:

@@ -22,7 +22,7 @@ from ..textnorm import CJK, normalize
 MAX_SPAN = 40
 _CLAUSE_END = "，,。；;！!？?\n"
 _WH_RE = re.compile(
-    r"(?:是)?(?:什么样的?|什么|哪一|哪个|哪些|哪种|哪位|哪里|哪儿|哪家|哪所|哪座|哪部|哪年|哪天|哪|谁|多少|几[{cjk}]?"
+    r"(?:是)?(?:什么样的?|什么|哪一年|哪一天|哪一位|哪一个|哪一|哪个|哪些|哪种|哪位|哪里|哪儿|哪家|哪所|哪座|哪部|哪年|哪天|哪|谁|多少|几[{cjk}]?"
     r"|何时|何地|何处|何人|怎样|如何|怎么)".replace("{cjk}", CJK)
 )
 _DATE_RE = re.compile(
@@ -39,22 +39,38 @@ _ORG_SUFFIX_RE = re.compile(
     r"[\w·（）()]{2,24}?(?:公司|集团|大学|学院|研究院|研究所|委员会|管理局|管理处|局|部|厅|署|办公室|办|中心|协会|学会"
     r"|银行|医院|政府|法院|检察院|组织|联盟|基金会|俱乐部|队|社|台|报|院|所|会|处|委|厂)"
 )
-_STRIP = "，,、：:；; 　\t“”\"「」『』"
+_STRIP = "，,、：:；; 　\t“”\"「」『』（）()"
 
 
-def direct_span(kind: str, question: str, quote: str, sentence: tuple[int, int]) -> tuple[int, int] | None:
-    """Span (in `quote`) of the direct answer in the sentence, or None."""
+# How sure a span is: between both anchors of the question > right after the
+# question's own verb ("…位于" | "…称为") > of the expected type > next to one anchor.
+BOTH_ANCHORS, FRAMED, TYPED, ONE_ANCHOR = 4, 3, 2, 1
+
+
+def direct_span(kind: str, question: str, quote: str, sentence: tuple[int, int]) -> tuple[tuple[int, int], int] | None:
+    """(span in `quote`, confidence) of the direct answer in the sentence, or None."""
     s0, s1 = sentence
     text = quote[s0:s1]
     norm = _aligned(text)
     q = normalize(question)
-    span = _typed(kind, q, text, norm) or _aligned_span(q, norm)
-    if span is None:
-        return None
-    a, b = _trim(text, *span)
-    if b - a < 1 or b - a > MAX_SPAN or norm[a:b] in q:
-        return None
-    return (s0 + a, s0 + b)
+    candidates = []
+    aligned = _aligned_span(q, norm)
+    typed = _typed(kind, q, text, norm)
+    if aligned is not None:
+        span, confidence = aligned
+        # A name or date asked for: one anchor alone is not trusted.
+        if confidence >= FRAMED or (typed is None and kind not in ("person", "organization", "date")):
+            candidates.append((span, confidence))
+    if typed is not None:
+        candidates.append((typed, TYPED))
+    for span, confidence in sorted(candidates, key=lambda c: -c[1]):
+        a, b = _trim(text, *span)
+        # An answer the question already holds is its subject, not its answer
+        # (except a short name: "长张高速公路的简称" is "长张高速").
+        repeats = norm[a:b] in q and not (span == typed and kind == "alias")
+        if 1 <= b - a <= MAX_SPAN and not repeats and re.search(f"[{CJK}a-z0-9]", norm[a:b]):
+            return (s0 + a, s0 + b), confidence
+    return None
 
 
 def _aligned(text: str) -> str:
@@ -63,7 +79,7 @@ def _aligned(text: str) -> str:
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a] in _STRIP:
+    while a < b and (text[a] in _STRIP or (text[a] in "于在是为被由" and b - a > 2)):
         a += 1
     while b > a and text[b - 1] in _STRIP + "。.的是":
         b -= 1
@@ -152,18 +168,23 @@ def _tagged(kind: str, text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out if b - a >= 2]
 
 
-def _aligned_span(q: str, norm: str) -> tuple[int, int] | None:
-    """The sentence's text between the question's words before and after its question word."""
+def _aligned_span(q: str, norm: str) -> tuple[tuple[int, int], int] | None:
+    """The sentence's text between the question's words before and after its
+    question word, and how many of the two anchors were found."""
     m = _WH_RE.search(q)
     if not m:
         return None
-    left = q[: m.start()].rstrip("的是为在了和与及")
+    raw_left = q[: m.start()]
     right = q[m.end() :].rstrip("？?。.！!吗呢啊").lstrip("的")
     start = end = None
-    for size in range(min(8, len(left)), 1, -1):
-        pos = norm.rfind(left[-size:])
-        if pos >= 0:
-            start = pos + size
+    framed = False  # the left anchor keeps its verb ("位于", "称为"): the answer follows it directly
+    for left, keeps_verb in ((raw_left, True), (raw_left.rstrip("的是为在了和与及"), False)):
+        for size in range(min(8, len(left)), 1, -1):
+            pos = norm.rfind(left[-size:])
+            if pos >= 0:
+                start, framed = pos + size, keeps_verb and left[-1] in "的是为在了于"
+                break
+        if start is not None:
             break
     for size in range(min(8, len(right)), 1, -1):
         pos = norm.find(right[:size], start or 0)
@@ -171,11 +192,11 @@ def _aligned_span(q: str, norm: str) -> tuple[int, int] | None:
             end = pos
             break
     if start is not None and end is not None:
-        return (start, end) if 0 < end - start <= MAX_SPAN else None
+        return ((start, end), BOTH_ANCHORS) if 0 < end - start <= MAX_SPAN else None
     if start is not None:
         stop = min((i for i in (norm.find(c, start + 1) for c in _CLAUSE_END) if i > 0), default=len(norm))
-        return (start, stop) if stop - start <= MAX_SPAN else None
+        return ((start, stop), FRAMED if framed else ONE_ANCHOR) if stop - start <= MAX_SPAN else None
     if end is not None:
         begin = max((norm.rfind(c, 0, end) for c in _CLAUSE_END), default=-1) + 1
-        return (begin, end) if 0 < end - begin <= MAX_SPAN else None
+        return ((begin, end), ONE_ANCHOR) if 0 < end - begin <= MAX_SPAN else None
     return None
