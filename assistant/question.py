@@ -114,7 +114,10 @@ def analyze(question: str) -> QuestionInfo:
             if not word or not re.search(rf"[{CJK}a-z0-9]", word):
                 continue
             short = short_place(word)
-            if short in GAZETTEER or (_PROVINCIAL_RE.search(word) and len(short) >= 2 and word not in _NOT_PLACES):
+            # A place name has at least two characters before its suffix: "向市"
+            # (jieba's "向" + "市人大") and "能省" are not places.
+            stem = _PLACE_SUFFIX_RE.sub("", word)
+            if short in GAZETTEER or (_PROVINCIAL_RE.search(word) and len(stem) >= 2 and word not in _NOT_PLACES):
                 places.append(short)
                 continue
             place = next((g for g in GAZETTEER if word.startswith(g) and len(word) > len(g)), None)

@@ -10,6 +10,7 @@ from typing import Generator
 
 from ..numbers import find_numbers
 from ..question import QuestionInfo
+from ..textnorm import normalize
 from .base import NOT_FOUND, Answerer, Draft
 from .english import english_draft
 from .evidence import Evidence
@@ -46,7 +47,7 @@ class ExtractiveAnswerer(Answerer):
             return self._english(info, passages)
         if info.expects == "list":
             return self._list(info, passages)
-        if len(info.years) >= 2 or len(info.places) >= 2:
+        if len(info.years) >= 2 or _places_compared(info):
             return self._per_scope(info, passages)
         evidence = self.relevant(info, passages)
         if not evidence:
@@ -162,6 +163,16 @@ def _conflicts(evidence: list[Evidence]) -> list[Evidence]:
     if len({_value_key(ev) for ev in chosen}) <= 1:
         return [best]
     return chosen[:3]
+
+
+def _places_compared(info: QuestionInfo) -> bool:
+    """"重庆和四川…分别": two places joined as the question's scopes, not one
+    place inside a name ("成都道…香港仔")."""
+    if len(info.places) < 2:
+        return False
+    text = normalize(info.text)
+    a, b = info.places[:2]
+    return bool(re.search(f"{a}[市省]?(?:和|与|及|、|跟|同|以及){b}|{b}[市省]?(?:和|与|及|、|跟|同|以及){a}", text))
 
 
 def _same_kind(a: str, b: str) -> bool:

@@ -63,6 +63,9 @@ def direct_span(kind: str, question: str, quote: str, sentence: tuple[int, int])
             candidates.append((span, confidence))
     if typed is not None:
         candidates.append((typed, TYPED))
+    titled = _after_role(kind, q, text, norm)
+    if titled is not None:
+        candidates.append((titled, FRAMED))  # "副市长是谁": the name right after "副市长"
     for span, confidence in sorted(candidates, key=lambda c: -c[1]):
         a, b = _trim(text, *span)
         # An answer the question already holds is its subject, not its answer
@@ -121,6 +124,22 @@ def _typed(kind: str, q: str, text: str, norm: str) -> tuple[int, int] | None:
     if kind in ("person", "place", "organization"):
         return _nearest(_tagged(kind, text), q, norm)
     return None
+
+
+_WHO_RE = re.compile(r"(?:是|为)?(?:谁|哪位|何人)")
+
+
+def _after_role(kind: str, q: str, text: str, norm: str) -> tuple[int, int] | None:
+    """The person named right after the role the question asks about."""
+    m = _WHO_RE.search(q)
+    if kind != "person" or not m:
+        return None
+    role = re.split(r"[的，,、]", q[: m.start()])[-1][-4:]  # "…报告的副市长是谁" -> "副市长"
+    pos = norm.find(role) if len(role) >= 2 else -1
+    if pos < 0:  # only the whole role: "市长" in the text does not answer "副市长是谁"
+        return None
+    names = [c for c in _tagged("person", text) if 0 <= c[0] - (pos + len(role)) <= 3]
+    return names[0] if names else None
 
 
 def _expansion(q: str, norm: str) -> tuple[int, int] | None:
