@@ -37,7 +37,12 @@ WEIGHTS = {
 # "数字经济核心产业增加值"). Seed near misses: 0.14-0.16; answered seed
 # figures: 0.5 and above.
 MIN_FIGURE_COVERAGE = 0.3
+# ...and more of it when the counted word carries a modifier the question
+# lacks ("建成规模" for "网民规模"). Seeds: 0.4 changes no correct answer.
+OTHER_METRIC_COVERAGE = 0.4
 _PERCENT_RE = re.compile(r"%|％|百分点|成$")
+_OTHER_UNIT_RE = re.compile(r"多少(?!%|百分点)[^\s？?，,。！!]")  # "普及率是多少部/百人": not a percentage
+_ASKED_UNIT_RE = re.compile(r"多少(万亿元|亿元|万元|亿美元|万人次|万人|万户|万个|万家|万台|亿人次|亿次)")
 # The operating point chosen from the probe's curve: setting `min_relevance`.
 MIN_RELEVANCE = Config.min_relevance
 
@@ -112,4 +117,11 @@ def _wrong_figure(info: QuestionInfo, best: Evidence) -> bool:
         return False
     if best.value is None or best.coverage < MIN_FIGURE_COVERAGE:
         return True
-    return info.expects == "percentage" and not _PERCENT_RE.search(best.value)
+    if best.other_metric and best.coverage < OTHER_METRIC_COVERAGE:
+        return True  # "建成规模14.1万机架" for "网民规模", and little else of the question around
+    question = normalize(info.text)
+    if info.expects == "percentage" and not _OTHER_UNIT_RE.search(question):
+        return not _PERCENT_RE.search(best.value)
+    unit = _ASKED_UNIT_RE.search(question)
+    # "多少亿元" asks for an amount in 亿元: a percentage or another unit is another metric.
+    return bool(unit) and normalize(unit.group(1)) not in normalize(best.value)

@@ -13,6 +13,7 @@ from ..question import QuestionInfo
 from ..textnorm import normalize
 from .base import NOT_FOUND, Answerer, Draft
 from .english import english_draft
+from .directives import is_directive
 from .evidence import Evidence
 from .lists import list_draft
 from .spans import direct_span
@@ -115,6 +116,9 @@ def _best_span(evidence: list[Evidence], info: QuestionInfo) -> tuple[Evidence, 
         return best, None
     found = []
     for rank, ev in enumerate(evidence[:SPAN_CANDIDATES]):
+        # An instruction in a passage is quoted, never cut into an answer (directives.py).
+        if is_directive(normalize(ev.quote[ev.sentence[0]:ev.sentence[1]])):
+            continue
         if ev.score >= SPAN_SCORE_SHARE * best.score or rank == 0:
             hit = direct_span(info.expects, info.text, ev.quote, ev.sentence)
             if hit:
