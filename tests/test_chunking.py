@@ -118,3 +118,11 @@ def test_chunk_size_bounds_long_sections(chunked):
     lengths = [len(c.text) for d in chunked.values() for c in d.chunks if c.kind == "text"]
     assert max(lengths) <= 450  # only single over-long sentences may exceed 300
     assert sum(lengths) / len(lengths) > 100
+
+
+def test_a_report_is_dated_by_the_day_it_was_given_not_by_its_repost(cleaned_seeds):
+    """Seed 003 was given on 2024-11-27 and reposted on 2025-04-16: its "今年" is 2024."""
+    from assistant.chunking.structure import parse_structure
+
+    s = parse_structure(cleaned_seeds["003_3c32a1191f29727c"].text)
+    assert s.date == "2025-04-16" and s.year == 2024

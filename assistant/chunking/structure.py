@@ -47,6 +47,9 @@ _DATE_RES = [
 ]
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
 _CN_DATE_RE = re.compile(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月")
+# "——2024年11月27日在市六届人大常委会第十二次会议上": the day a report was
+# given; its "今年" is that year, whatever date a website reposted it on.
+_DELIVERED_RE = re.compile(r"[—–-]{1,2}\s*((?:19|20)\d{2})年\d{1,2}月\d{1,2}日在")
 _TITLE_YEAR_RE = re.compile(r"[(（]((?:19|20)\d{2})年?[)）]|((?:19|20)\d{2})年")
 
 
@@ -104,11 +107,15 @@ def _cn_month(s: str) -> int:
     return 10 + (int(_CN_DIGITS[s[-1]]) if s[-1] != "十" else 0)
 
 
-def parse_year(title: str, date: str | None) -> int | None:
-    """The year a report is about: `(2024)` in its title, else its publication year."""
+def parse_year(title: str, date: str | None, text: str = "") -> int | None:
+    """The year a report is about: `(2024)` in its title, else the year it was
+    delivered (a speech or report line near the top), else its publication year."""
     m = _TITLE_YEAR_RE.search(title)
     if m:
         return int(m.group(1) or m.group(2))
+    m = _DELIVERED_RE.search(text[:1000])
+    if m:
+        return int(m.group(1))
     return int(date[:4]) if date else None
 
 
@@ -151,7 +158,7 @@ def parse_structure(text: str) -> Structure:
     title = "".join(_clean_heading(lines[i][2]) for i in title_idx)
     title_lines = set(title_idx)
     date = parse_date(text)
-    structure = Structure(title=title, date=date, year=parse_year(title, date))
+    structure = Structure(title=title, date=date, year=parse_year(title, date, text))
 
     md_rank: dict[int, int] = {}  # '#' count -> rank, by order of first appearance
     if has_md and title_idx:

@@ -42,7 +42,7 @@ from .vectors import VectorWriter
 
 FORMAT_VERSION = 2
 # Bump when cleaning or chunking rules change in a way that changes chunk text.
-PIPELINE_VERSION = 3  # 3: linear-time cleaning, chunk length cap, title line cap
+PIPELINE_VERSION = 4  # 3: linear-time cleaning, chunk length cap, title line cap; 4: delivered-date year
 # Opening an index checks every file's size; its SHA-256 too up to this many
 # bytes in all (~0.1 s). Larger indexes: `assistant info --verify`.
 VERIFY_HASH_MAX_BYTES = 128 * 2**20
