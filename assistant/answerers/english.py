@@ -31,7 +31,7 @@ _PERCENT_QUESTION_RE = re.compile(r"\bpercent(?:age)?\b|\bshare\b|\brate\b|\bpro
 # "What was X's revenue / rate / scale in 2024?" asks for a figure as surely as "how many".
 _FIGURE_NOUN_RE = re.compile(
     r"\b(?:rate|revenue|sales|volume|scale|number|amount|total|value|share|percentage|proportion|growth|"
-    r"output|income|investment|size|count|population)\b|\bhow (?:big|large|high|fast)\b", re.I)
+    r"output|income|investment|size|count|population|gdp)\b|\bhow (?:big|large|high|fast)\b", re.I)
 _COUNTED_RE = re.compile(r"\bhow many\b", re.I)
 _DATE_QUESTION_RE = re.compile(r"\bwhen\b|\bwhat (?:date|day|month)\b|\bwhich (?:date|day|month)\b", re.I)
 _DATE_RE = re.compile(r"(?:(?:19|20)\d{2}年)?\d{1,2}月\d{1,2}日|(?:19|20)\d{2}年\d{1,2}月")
@@ -80,6 +80,9 @@ def english_draft(info: QuestionInfo, passages: list, translation, idf, known, e
         for ev, sim in zip(found, sims):
             ev.score += SEMANTIC_WEIGHT * float(sim)
         found.sort(key=lambda e: -e.score)
+    if view.kind == "quantity" and not _PERCENT_QUESTION_RE.search(info.text):
+        # "What was Chongqing's GDP?" is not answered by a share of GDP (47.8%).
+        found = [ev for ev in found if not (ev.value and re.search(r"%|百分点", ev.value))]
     if found and (view.kind not in ("quantity", "rank") or found[0].value):
         return _answer(info, found[0])
     return _closest_sentence(info, passages, embedder)
