@@ -25,6 +25,9 @@ from .postprocess import (
 from .question import analyze, resolve_follow_up, visible_text
 from .relevance import RelevanceGate
 
+# Who issued a report, when, who gave it: its title page says so.
+TITLE_PAGE_TYPES = ("organization", "date", "person")
+
 ENGLISH_NEEDS_MODEL = (
     "English questions over these Chinese documents need the multilingual embedder or the "
     "English-Chinese dictionary, and neither is active here ({why}). Install them with "
@@ -120,7 +123,12 @@ class Assistant:
         info = info or analyze(question)
         k = self.answerer.passage_count(self.config)
         if len(info.years) < 2:
-            return self.index.search(question, k)
+            hits = self.index.search(question, k)
+            if info.expects in TITLE_PAGE_TYPES:
+                pages = self.index.title_pages(question)
+                seen = {h.chunk.chunk_id for h in pages}
+                hits = pages + [h for h in hits if h.chunk.chunk_id not in seen]
+            return hits
         merged, seen = [], set()
         per_year = [
             self.index.search(_only_year(question, y, info.years), k) for y in info.years

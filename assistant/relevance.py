@@ -81,16 +81,17 @@ class RelevanceGate:
             return Relevance(0.0, self.threshold)
         if _wrong_figure(info, found[0]):
             return Relevance(0.0, self.threshold, found)
-        values = self.features(info, passages, found[0])
-        hybrid = passages[0].dense is not None
+        top = _top_retrieved(passages)
+        values = self.features(info, top, found[0])
+        hybrid = top.dense is not None
         *w, bias = WEIGHTS["hybrid" if hybrid else "lexical"]
         z = bias + sum(wi * values[name] for wi, name in zip(w, FEATURES))
         return Relevance(1 / (1 + math.exp(-z)), self.threshold, found, values)
 
-    def features(self, info: QuestionInfo, passages: list, best: Evidence) -> dict[str, float]:
+    def features(self, info: QuestionInfo, top, best: Evidence) -> dict[str, float]:
+        """The model's inputs: `top` is the best retrieved passage, `best` the best clause."""
         weights = term_weights(info, self.idf, self.known)
         total = sum(weights.values()) or 1.0
-        top = passages[0]
         text = normalize(f"{top.chunk.section_path} {top.chunk.quote}")
         rare = max(weights, key=weights.get) if weights else None
         unknown = sum(w for t, w in weights.items() if self.known is not None and not self.known(t))
@@ -109,6 +110,12 @@ class RelevanceGate:
             return 0.0
         mass = self.index.idf_mass(self.index.query_tokens(info.text))
         return top.bm25 / mass if mass > 0 else 0.0
+
+
+def _top_retrieved(passages: list):
+    """The best passage retrieval scored (a title page added for a question
+    naming its document carries no retrieval score)."""
+    return next((h for h in passages if h.bm25 is not None or h.dense is not None), passages[0])
 
 
 def _wrong_figure(info: QuestionInfo, best: Evidence) -> bool:

@@ -61,3 +61,11 @@ def test_list_questions_get_several_cited_points(seed_assistant):
     assert sum(p in answer.text for p in ("基本能力建设有待深化", "数据要素市场培育有待加力",
                                            "数字经济产业生态有待优化", "干部群众思想认识有待提高")) >= 3
     assert answer.unverified_numbers == [] and len(answer.text) <= 460
+
+
+def test_a_document_named_in_the_question_is_answered_from_its_title_page(seed_assistant):
+    answer = seed_assistant.ask("《数字四川发展报告(2024年)》是哪个部门发布的？")
+    assert answer.text.startswith("四川省发展和改革委员会 [1]")
+    assert answer.citations[0].doc_id == "004_432675f2c8dad794"
+    answer = seed_assistant.ask("数字四川发展报告(2024年)是什么时候发布的？")
+    assert answer.text.startswith("二〇二五年九月")

@@ -48,6 +48,9 @@ class ExtractiveAnswerer(Answerer):
             return self._english(info, passages)
         if info.expects == "list":
             return self._list(info, passages)
+        page = _title_page_answer(info, passages)
+        if page is not None:
+            return page
         if len(info.years) >= 2 or _places_compared(info):
             return self._per_scope(info, passages)
         evidence = self.relevant(info, passages)
@@ -167,6 +170,23 @@ def _conflicts(evidence: list[Evidence]) -> list[Evidence]:
     if len({_value_key(ev) for ev in chosen}) <= 1:
         return [best]
     return chosen[:3]
+
+
+def _title_page_answer(info: QuestionInfo, passages: list) -> Draft | None:
+    """"《…报告》是哪个部门发布的 / 什么时候发布的": the issuing body or date on the
+    title page of the document the question names (pipeline.TITLE_PAGE_TYPES)."""
+    if info.expects not in ("organization", "date"):
+        return None
+    for i, hit in enumerate(passages):
+        if not getattr(hit, "title_page", False):
+            continue
+        quote = hit.chunk.quote
+        found = direct_span(info.expects, info.text, quote, (0, len(quote)))
+        if found:
+            (a, b), _ = found
+            n = i + 1
+            return Draft(f"{quote[a:b]} [{n}]\n“{quote.strip()[:80]}” [{n}]", spans={n: (a, b)})
+    return None
 
 
 def _places_compared(info: QuestionInfo) -> bool:

@@ -3,6 +3,7 @@ with a gentle per-document penalty so several documents can surface."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from ..config import Config
 from ..embedders import NONE, Embedder, available, identity_differences, load_embedder
 from ..errors import IndexMismatchError
 from ..question import is_english
+from ..textnorm import normalize
 from ..tokenize import get_tokenizer, use_lazy_dictionary
 from . import fusion, store
 from .builder import default_index_path
@@ -27,6 +29,7 @@ class SearchHit:
     chunk: Chunk
     bm25: float | None = None
     dense: float | None = None
+    title_page: bool = False  # added because the question names its document
 
     def to_dict(self) -> dict:
         c = self.chunk
@@ -136,6 +139,22 @@ class Index:
         tokens = [t for t in tokens if t.startswith("§")] or tokens
         freqs = [self.lexical.doc_freq(t) for t in tokens]
         return None if not freqs or None in freqs else min(freqs)
+
+    def title_pages(self, question: str) -> list[SearchHit]:
+        """The first chunk (title page: issuing body, date, speaker) of each
+        document the question names by its title ("《数字四川发展报告(2024年)》是
+        哪个部门发布的"): retrieval ranks body text above it, though it holds
+        the answer."""
+        q = normalize(question)
+        quoted = [m for m in re.findall(r"《([^》]{4,})》", q)]
+        hits = []
+        for meta in self.data.manifest.get("documents", {}).values():
+            title = normalize(meta.get("title") or "")
+            core = re.sub(r"[《》]|发布$", "", title)
+            if len(core) >= 6 and (core in q or any(x in title for x in quoted)):
+                chunk = self.chunks[meta["first_chunk"]]
+                hits.append(SearchHit(0, 0.0, chunk, title_page=True))
+        return hits
 
     def idf_mass(self, tokens: list[str]) -> float:
         """Total idf of the query terms the corpus contains: about the BM25
