@@ -19,7 +19,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from .answerers.evidence import Evidence, find_evidence, idf_from, known_from, term_weights
+from .answerers.evidence import PERCENT_VALUE_RE, Evidence, find_evidence, idf_from, known_from, term_weights
 from .config import Config
 from .question import QuestionInfo
 from .textnorm import normalize
@@ -41,7 +41,6 @@ MIN_FIGURE_COVERAGE = 0.3
 # lacks ("建成规模" for "网民规模"). Seed questions whose best clause has such a
 # modifier: correct answers at 0.48 and above, near misses at 0.30, 0.41, 0.51.
 OTHER_METRIC_COVERAGE = 0.45
-_PERCENT_RE = re.compile(r"%|％|百分点|成$")
 _OTHER_UNIT_RE = re.compile(r"多少(?!%|百分点)[^\s？?，,。！!]")  # "普及率是多少部/百人": not a percentage
 _ASKED_UNIT_RE = re.compile(r"多少(万亿元|亿元|万元|亿美元|万人次|万人|万户|万个|万家|万台|亿人次|亿次)")
 # The operating point chosen from the probe's curve: setting `min_relevance`.
@@ -129,7 +128,7 @@ def _wrong_figure(info: QuestionInfo, best: Evidence) -> bool:
         return True  # "建成规模14.1万机架" for "网民规模", and little else of the question around
     question = normalize(info.text)
     if info.expects == "percentage" and not _OTHER_UNIT_RE.search(question):
-        return not _PERCENT_RE.search(best.value)
+        return not PERCENT_VALUE_RE.search(best.value)
     unit = _ASKED_UNIT_RE.search(question)
     # "多少亿元" asks for an amount in 亿元: a percentage or another unit is another metric.
     return bool(unit) and normalize(unit.group(1)) not in normalize(best.value)

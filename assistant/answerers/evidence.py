@@ -31,6 +31,8 @@ RANK_RE = re.compile(
     r"(?:全国|全省|全市|西部|中西部|全球|世界|国内|前)?"
     r"(?:第[一二三四五六七八九十百\d]+(?:位|名)?|前\d+(?:位|名)?|首位|榜首|第一梯队|第一方阵)"
 )
+# A value that is a share, not an amount.
+PERCENT_VALUE_RE = re.compile(r"%|％|百分点|成$")
 _RANK_RANGE_RE = re.compile(r"\s*[~～至\-—]\s*\d+\s*[位名]")
 _YEAR_VALUE_RE = re.compile(r"^(?:19|20)\d{2}年?$")
 _PERCENT_HINT = re.compile(r"率|比重|占比|比例|增速|增长|提升|下降|百分")

@@ -14,7 +14,7 @@ from ..textnorm import normalize
 from .base import NOT_FOUND, Answerer, Draft
 from .english import english_draft
 from .directives import is_directive
-from .evidence import Evidence
+from .evidence import PERCENT_VALUE_RE, Evidence
 from .lists import list_draft
 from .spans import direct_span
 
@@ -201,10 +201,7 @@ def _places_compared(info: QuestionInfo) -> bool:
 
 def _same_kind(a: str, b: str) -> bool:
     """Both percentages or both amounts: a growth rate does not conflict with a total."""
-    return bool(_PERCENT_RE.search(a)) == bool(_PERCENT_RE.search(b))
-
-
-_PERCENT_RE = re.compile(r"%|％|百分点")
+    return bool(PERCENT_VALUE_RE.search(a)) == bool(PERCENT_VALUE_RE.search(b))
 
 
 def _conflict_draft(evidence: list[Evidence]) -> Draft:

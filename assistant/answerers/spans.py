@@ -2,14 +2,15 @@
 organisation, other name or defining phrase a question asks for, copied
 verbatim from the passage (a span of the quote, never rewritten text).
 
-Two ways, tried in this order:
-- by type: candidates of the expected kind (dates by pattern; people, places
-  and organisations by jieba's part-of-speech tags; other names after 又称 /
-  简称; an acronym's expansion in brackets), the one nearest the question's
-  words in the sentence, and never one the question already contains;
+Candidates, the most certain first (see the confidence levels below):
 - by alignment: the question with its question word cut out is two anchors
   ("椰子猫主要以" | "为食"); the text the sentence has between them is the
-  answer (CMRC/DRCD-style questions reuse the passage's wording)."""
+  answer (CMRC/DRCD-style questions reuse the passage's wording);
+- by type: candidates of the expected kind (dates by pattern; people, places
+  and organisations by jieba's part-of-speech tags; other names after 又称 /
+  简称; an acronym's expansion in brackets; the name right after the role
+  asked about), the one nearest the question's words in the sentence.
+Never a span the question already contains."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import re
 
 from ..question import GAZETTEER
 from ..textnorm import CJK, normalize
+from .evidence import aligned_normalize
 
 # Longest span shown as a direct answer (characters); longer is a clause, not an answer.
 MAX_SPAN = 40
@@ -54,7 +56,7 @@ def direct_span(kind: str, question: str, quote: str, sentence: tuple[int, int])
     """(span in `quote`, confidence) of the direct answer in the sentence, or None."""
     s0, s1 = sentence
     text = quote[s0:s1]
-    norm = _aligned(text)
+    norm = aligned_normalize(text)
     q = normalize(question)
     candidates = []
     aligned = _aligned_span(q, norm)
@@ -77,11 +79,6 @@ def direct_span(kind: str, question: str, quote: str, sentence: tuple[int, int])
         if 1 <= b - a <= MAX_SPAN and not repeats and re.search(f"[{CJK}a-z0-9]", norm[a:b]):
             return (s0 + a, s0 + b), confidence
     return None
-
-
-def _aligned(text: str) -> str:
-    norm = normalize(text)
-    return norm if len(norm) == len(text) else "".join(n if len(n := normalize(c)) == 1 else c for c in text)
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
