@@ -22,6 +22,11 @@ from .dense import DenseIndex
 from .lexical import LexicalIndex
 
 
+# Score factor for an English question's candidates that never name its place (0.5
+# and 0.2 rank the same on the English seed questions; 0.8 half-way).
+PLACE_MISS_FACTOR = 0.5
+
+
 @dataclass
 class SearchHit:
     rank: int
@@ -140,6 +145,22 @@ class Index:
         freqs = [self.lexical.doc_freq(t) for t in tokens]
         return None if not freqs or None in freqs else min(freqs)
 
+    def _in_place(self, scores: dict[int, float], question: str) -> dict[int, float]:
+        """An English question naming a place ranks passages that never name it
+        (in text, title or section) lower: e5 matches "Chongqing" to a Sichuan
+        passage about the same topic. English seed questions, top passage from
+        the gold document: hybrid 0.745 -> 0.863, lexical 0.804 -> 0.843."""
+        translation = self.translate(question)
+        places = translation.places if translation is not None else []
+        if not places:
+            return scores
+        out = {}
+        for i, score in scores.items():
+            chunk = self.chunks[i]
+            text = normalize(f"{chunk.section_path} {chunk.quote}")
+            out[i] = score if all(p in text for p in places) else score * PLACE_MISS_FACTOR
+        return out
+
     def title_pages(self, question: str) -> list[SearchHit]:
         """The first chunk (title page: issuing body, date, speaker) of each
         document the question names by its title ("《数字四川发展报告(2024年)》是
@@ -174,6 +195,8 @@ class Index:
             fused = fusion.fuse(bm25, dense, self.idf_mass(tokens), self.config)
         else:
             fused = bm25
+        if is_english(query):
+            fused = self._in_place(fused, query)
         chosen = _diversify(fused, self.chunks, k, self.config.diversity)
         return [
             SearchHit(rank, score, self.chunks[i], bm25.get(i), dense.get(i) if dense else None)
