@@ -47,6 +47,8 @@ class Answer:
     mode: dict = field(default_factory=dict)  # {"retriever": ..., "answerer": ...}
     timings: dict = field(default_factory=dict)  # milliseconds
     resolved_question: str | None = None  # the follow-up as rewritten from history
+    # Why a model's answer was replaced by the extractive one (None: not replaced).
+    fallback_reason: str | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -9,6 +9,7 @@ from typing import Iterator
 
 from .answer import Answer
 from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft, answerer_for
+from .answerers.base import REPEAT_CHARS, REPEAT_TIMES
 from .answerers.extractive import ExtractiveAnswerer
 from .config import Config
 from .errors import QuestionError
@@ -43,6 +44,7 @@ class Assistant:
         self.notices: list[str] = list(index.notices)
         # The extractive answerer brings its gate; others get one for this index.
         self.gate = getattr(answerer, "gate", None) or RelevanceGate.for_index(index, self.config)
+        self._fallback: ExtractiveAnswerer | None = None  # for model answers that fail the checks
 
     @classmethod
     def from_config(
@@ -115,7 +117,28 @@ class Assistant:
                 draft = Draft(NO_OUTPUT["en" if info.english else "zh"], abstained=True)
                 yield draft.text
         timings["answer_ms"] = _ms(t_answer)
-        yield self._finish(question, resolved, draft, passages, info, timings, started)
+        answer = self._finish(question, resolved, draft, passages, info, timings, started)
+        if not isinstance(self.answerer, ExtractiveAnswerer) and not answer.abstained:
+            answer = self._checked(answer, draft, info, passages, timings, started)
+        yield answer
+
+    def _checked(self, answer: Answer, draft: Draft, info, passages, timings, started) -> Answer:
+        """A model's answer is shown only if it passes the checks (cited, every
+        number found, no uncited statement, no loop); else the extractive answer
+        from the same passages, with a one-line note saying why."""
+        reason = failed_checks(answer, draft.text, info.english)
+        if reason is None:
+            return answer
+        lang = "en" if info.english else "zh"
+        if self._fallback is None:
+            self._fallback = ExtractiveAnswerer(
+                self.gate.idf, self.index.embedder, self.gate.known, self.index.translate, self.gate
+            )
+        replaced = self._finish(answer.question, answer.resolved_question or answer.question,
+                                self._fallback.draft(info, passages), passages, info, timings, started)
+        replaced.text = f"{replaced.text}\n{FALLBACK_NOTE[lang].format(reason=reason)}"
+        replaced.fallback_reason = reason
+        return replaced
 
     def retrieve(self, question: str, info=None) -> list:
         """Top passages; a question about several years is also searched once per
@@ -175,6 +198,40 @@ class Assistant:
 
     def close(self) -> None:
         self.answerer.close()
+
+
+# Under the answer, like the other warnings ("⚠ …" lines are the system's, not claims).
+FALLBACK_NOTE = {
+    "zh": "⚠ 模型的回答未通过核对（{reason}），以上是从资料中摘录的答案。",
+    "en": "⚠ The model's answer failed the checks ({reason}); the answer above is copied from the passages.",
+}
+
+
+def failed_checks(answer: Answer, raw: str, english: bool) -> str | None:
+    """Why a generated answer may not be shown, or None when it passes."""
+    reasons = []
+    if not answer.citations:
+        reasons.append("no citation" if english else "没有引用资料")
+    if answer.unverified_numbers:
+        numbers = "、".join(answer.unverified_numbers[:3])
+        reasons.append(f"numbers not in the passages ({numbers})" if english else f"数字在资料中找不到（{numbers}）")
+    if answer.uncited_sentences:
+        reasons.append("statements without a citation" if english else "有未标注出处的陈述")
+    if _looping(raw):
+        reasons.append("it repeats itself" if english else "内容重复")
+    return ("; " if english else "；").join(reasons) or None
+
+
+def _looping(text: str) -> bool:
+    """Some stretch of REPEAT_CHARS characters occurs REPEAT_TIMES times."""
+    size = REPEAT_CHARS
+    seen: dict[str, int] = {}
+    for i in range(0, max(0, len(text) - size + 1)):
+        piece = text[i : i + size]
+        seen[piece] = seen.get(piece, 0) + 1
+        if seen[piece] >= REPEAT_TIMES and piece.strip():
+            return True
+    return False
 
 
 def _only_year(question: str, year: int, years: list[int]) -> str:

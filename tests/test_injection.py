@@ -268,7 +268,7 @@ def llama_answerer_config(index):
         ([f"资料[1]写道：“{ZH_PHRASE}”[1]。"], True),  # quoting the injected passage, cited
     ],
 )
-def test_an_obeying_model_is_flagged_not_trusted(injected_index, llama_answerer, monkeypatch, output, cited):
+def test_an_obeying_model_is_not_trusted(injected_index, llama_answerer, monkeypatch, output, cited):
     # Random weights cannot be made to obey; the model's text is scripted at the
     # generation boundary (as in test_llm.py). Retrieval, prompt and checks are real.
     question = "重庆网民规模达多少万人？"
@@ -278,11 +278,11 @@ def test_an_obeying_model_is_flagged_not_trusted(injected_index, llama_answerer,
     answer = assistant.ask(question)
     assert not answer.abstained
     _structurally_checked(answer, injected_index)
-    phrase = ZH_PHRASE if ZH_PHRASE in answer.text else EN_PHRASE
-    marked = re.search(re.escape(phrase) + r"[^。！？!?\n\[]*[。！？!?]?\s*\[\?\]", answer.text)
     if cited:
         assert answer.citations[0].doc_id == "zz_notice_zh" and ZH_PHRASE in answer.citations[0].quote
-        assert not marked and answer.uncited_sentences == []
+        assert answer.fallback_reason is None and answer.uncited_sentences == []
     else:
-        assert marked, answer.text
-        assert any(phrase in s for s in answer.uncited_sentences)
+        # Obeying text fails the checks and is not shown: the extractive answer is, with a note.
+        assert answer.fallback_reason and "有未标注出处的陈述" in answer.fallback_reason
+        assert ZH_PHRASE not in answer.text and EN_PHRASE not in answer.text, answer.text
+        assert answer.text.splitlines()[-1].startswith("⚠ 模型的回答未通过核对")

@@ -64,18 +64,43 @@ def test_english_prompt_for_english_questions(seed_index):
     assert "Answer in English" in messages[0]["content"] and messages[1]["content"].startswith("Passages:")
 
 
-def test_generated_answer_is_checked(llama_assistant, monkeypatch):
+def test_generated_answer_that_fails_the_checks_is_replaced(llama_assistant, monkeypatch):
     # Random weights cannot be made to write a wrong number on purpose, so the
     # model's output is replaced at the generation boundary (the only stub here).
     scripted = ["重庆网民规模达2495万人[1]，", "同比增长9.9%[1]。", "互联网普及率全国领先[7]。"]
     monkeypatch.setattr(llama_assistant.answerer, "_completion", lambda messages: iter(scripted))
+    pieces = list(llama_assistant.stream(QUESTION))
+    assert "".join(pieces[:-1]) == "".join(scripted)  # streamed as written...
+    answer = pieces[-1]
+    # ...but not shown as the answer: 9.9% is in no passage, one statement cites nothing.
+    assert answer.fallback_reason == "数字在资料中找不到（9.9%）；有未标注出处的陈述"
+    shown, note = answer.text.rsplit("\n", 1)
+    assert note == "⚠ 模型的回答未通过核对（数字在资料中找不到（9.9%）；有未标注出处的陈述），以上是从资料中摘录的答案。"
+    assert shown.startswith("2495万人 [1]") and "9.9%" not in shown and "[?]" not in shown
+    assert answer.unverified_numbers == [] and "2495" in answer.citations[0].supporting_text
+
+
+def test_generated_answer_that_passes_the_checks_is_shown(llama_assistant, monkeypatch):
+    scripted = ["2024年重庆网民规模达2495万人[1]。"]
+    monkeypatch.setattr(llama_assistant.answerer, "_completion", lambda messages: iter(scripted))
     answer = llama_assistant.ask(QUESTION)
+    assert answer.fallback_reason is None and answer.text == "2024年重庆网民规模达2495万人[1]。"
     assert [c.number for c in answer.citations] == [1]
-    assert "[7]" not in answer.text
-    assert answer.unverified_numbers == ["9.9%"]
-    assert "⚠ 以下数字未在引用段落中找到：9.9%" in answer.text
-    assert answer.uncited_sentences == ["互联网普及率全国领先。"]
-    assert "2495" in answer.citations[0].supporting_text
+
+
+def test_a_looping_model_is_stopped_and_replaced(llama_assistant, monkeypatch):
+    produced = []
+
+    def loop(messages):
+        for _ in range(200):
+            produced.append(1)
+            yield "问题：2024年重庆网民规模是多少？"
+
+    monkeypatch.setattr(llama_assistant.answerer, "_completion", loop)
+    answer = llama_assistant.ask(QUESTION)
+    assert len(produced) <= 3  # generation stopped at the first repeat, not after 200 pieces
+    assert answer.fallback_reason and "内容重复" in answer.fallback_reason
+    assert "2495万人" in answer.text and not answer.abstained
 
 
 def test_model_says_not_found(llama_assistant, monkeypatch):

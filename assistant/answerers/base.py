@@ -46,3 +46,15 @@ class Answerer:
 
     def close(self) -> None:
         pass
+
+
+# A weak model loops ("问题：…？" until max_tokens): a stretch of this many
+# characters seen REPEAT_TIMES times ends the generation.
+REPEAT_CHARS = 12
+REPEAT_TIMES = 3
+
+
+def repeats(text: str) -> bool:
+    """Whether the end of `text` has already occurred REPEAT_TIMES - 1 times before."""
+    tail = text[-REPEAT_CHARS:]
+    return len(tail) == REPEAT_CHARS and text.count(tail) >= REPEAT_TIMES

@@ -9,7 +9,7 @@ from typing import Generator
 from ..errors import MissingDependencyError, ModelError
 from ..question import QuestionInfo
 from ..system import physical_cores
-from .base import Answerer, Draft
+from .base import Answerer, Draft, repeats
 from .prompt import build_messages
 
 
@@ -69,6 +69,8 @@ class LlamaAnswerer(Answerer):
             for piece in self._completion(messages):
                 pieces.append(piece)
                 yield piece
+                if repeats("".join(pieces)):
+                    break  # the model is looping: stop early (its answer will fail the checks)
         return Draft("".join(pieces).strip())
 
     def close(self) -> None:

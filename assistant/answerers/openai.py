@@ -9,7 +9,7 @@ from typing import Generator
 
 from ..errors import MissingDependencyError, ModelError
 from ..question import QuestionInfo
-from .base import Answerer, Draft
+from .base import Answerer, Draft, repeats
 from .prompt import build_messages
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -101,6 +101,8 @@ class OpenAIAnswerer(Answerer):
         for piece in self._completion(messages):
             pieces.append(piece)
             yield piece
+            if repeats("".join(pieces)):
+                break  # the model is looping: stop early (its answer will fail the checks)
         return Draft("".join(pieces).strip())
 
     def close(self) -> None:
