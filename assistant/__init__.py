@@ -30,7 +30,9 @@ from .errors import (
 from .embedders import Embedder, load_embedder
 from .index import Index, IndexReport, SearchHit, build_index
 from .answer import Answer, Citation
+from .answer_types import expected_type
 from .pipeline import Assistant
+from .relevance import Relevance, RelevanceGate
 
 __version__ = "0.1.0"
 
@@ -53,9 +55,12 @@ __all__ = [
     "MissingDependencyError",
     "ModelError",
     "QuestionError",
+    "Relevance",
+    "RelevanceGate",
     "SearchHit",
     "UnsupportedFormatError",
     "build_index",
+    "expected_type",
     "load_embedder",
     "read_document",
 ]
