@@ -133,8 +133,8 @@ def analyze(question: str) -> QuestionInfo:
                 continue
             terms.append(word)
     expects = expected_type(question, english)
-    if expects == "list":
-        kind = "other"  # "哪几个方面" asks for points, not for a count
+    if expects in ("list", "date"):
+        kind = "other"  # "哪几个方面" asks for points, "哪几年" for a period: not for a count
     return QuestionInfo(question, english, years, list(dict.fromkeys(places)), kind, list(dict.fromkeys(terms)),
                         expects=expects)
 

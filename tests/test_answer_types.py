@@ -69,3 +69,13 @@ def test_a_document_named_in_the_question_is_answered_from_its_title_page(seed_a
     assert answer.citations[0].doc_id == "004_432675f2c8dad794"
     answer = seed_assistant.ask("数字四川发展报告(2024年)是什么时候发布的？")
     assert answer.text.startswith("二〇二五年九月")
+
+
+def test_when_questions_get_dates_periods_and_publication_days(seed_assistant):
+    assert _span("date", "“数据要素X”三年行动计划覆盖的是哪几年？",
+                 "落实“数据要素×”三年行动计划(2024—2026年),推进数据赋能") == "2024—2026年"
+    # Between the question's words, but a place, not a date: no date answer from it.
+    assert _span("date", "应急综合演练是哪天举行的？", "应急综合演练在嘉陵江忠恕沱水域举行") is None
+    # A long stretch of a document's title names it: its title page has the date.
+    answer = seed_assistant.ask("重庆信息通信业“十四五”高质量发展综述是什么时候发出来的？")
+    assert answer.text.startswith("2025-12-02")

@@ -28,7 +28,8 @@ _WH_RE = re.compile(
     r"|何时|何地|何处|何人|怎样|如何|怎么)".replace("{cjk}", CJK)
 )
 _DATE_RE = re.compile(
-    r"(?:公元前?)?\d{1,4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?(?:代(?:初期?|中期?|末期?|后期)?)?(?:初|底|末|中|春|夏|秋|冬)?"
+    r"(?:19|20)\d{2}\s*[—–\-~～至到]\s*(?:19|20)\d{2}年?"  # a period: "2024—2026年"
+    r"|(?:公元前?)?\d{1,4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?(?:代(?:初期?|中期?|末期?|后期)?)?(?:初|底|末|中|春|夏|秋|冬)?"
     r"|\d{1,2}月\d{1,2}[日号]|\d{4}-\d{1,2}-\d{1,2}|[一二三四五六七八九十〇零]{2,4}年[一二三四五六七八九十]{1,2}月"
     r"|(?:公元前?)?\d{1,2}世纪(?:\d{1,2}0年代)?(?:初|中|末)?(?:期|叶)?"
     r"|[一二三四五六七八九十]{1,3}世纪|(?:明|清|唐|宋|元|汉|秦|隋|晋)朝(?:[初末中]期)?"
@@ -63,8 +64,10 @@ def direct_span(kind: str, question: str, quote: str, sentence: tuple[int, int])
     typed = _typed(kind, q, text, norm)
     if aligned is not None:
         span, confidence = aligned
-        # A name or date asked for: one anchor alone is not trusted.
-        if confidence >= FRAMED or (typed is None and kind not in ("person", "organization", "date")):
+        # A name or date asked for: one anchor alone is not trusted, and a date
+        # must look like one ("在嘉陵江…水域举行" is where, not when).
+        trusted = confidence >= FRAMED or (typed is None and kind not in ("person", "organization", "date"))
+        if trusted and (kind != "date" or _DATE_RE.search(norm, *span)):
             candidates.append((span, confidence))
     if typed is not None:
         candidates.append((typed, TYPED))

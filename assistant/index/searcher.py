@@ -172,7 +172,7 @@ class Index:
         for meta in self.data.manifest.get("documents", {}).values():
             title = normalize(meta.get("title") or "")
             core = re.sub(r"[《》]|发布$", "", title)
-            if len(core) >= 6 and (core in q or any(x in title for x in quoted)):
+            if len(core) >= 6 and (core in q or any(x in title for x in quoted) or _shares_run(core, q)):
                 chunk = self.chunks[meta["first_chunk"]]
                 hits.append(SearchHit(0, 0.0, chunk, title_page=True))
         return hits
@@ -223,6 +223,16 @@ class Index:
             "updated_at": m.get("updated_at"),
             "notices": self.notices,
         }
+
+
+TITLE_RUN = 10  # characters of a long title a question must quote to name the document
+
+
+def _shares_run(title: str, question: str) -> bool:
+    """The question quotes a long stretch of the title ("信息通信业“十四五”高质量发展综述")."""
+    return len(title) >= TITLE_RUN and any(
+        title[i : i + TITLE_RUN] in question for i in range(len(title) - TITLE_RUN + 1)
+    )
 
 
 def _embedder_for(data: store.IndexData, config: Config, embedder) -> tuple[Embedder | None, list[str]]:
