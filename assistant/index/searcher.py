@@ -14,7 +14,7 @@ from ..config import Config
 from ..embedders import NONE, Embedder, available, identity_differences, load_embedder
 from ..errors import IndexMismatchError
 from ..question import is_english
-from ..textnorm import normalize
+from ..textnorm import CJK, normalize
 from ..tokenize import get_tokenizer, use_lazy_dictionary
 from . import fusion, store
 from .builder import default_index_path
@@ -166,6 +166,8 @@ class Index:
         document the question names by its title ("《数字四川发展报告(2024年)》是
         哪个部门发布的"): retrieval ranks body text above it, though it holds
         the answer."""
+        if is_english(question):
+            return []  # titles are matched as written, in Chinese
         q = normalize(question)
         quoted = [m for m in re.findall(r"《([^》]{4,})》", q)]
         hits = []
@@ -230,9 +232,9 @@ TITLE_RUN = 10  # characters of a long title a question must quote to name the d
 
 def _shares_run(title: str, question: str) -> bool:
     """The question quotes a long stretch of the title ("信息通信业“十四五”高质量发展综述")."""
-    return len(title) >= TITLE_RUN and any(
-        title[i : i + TITLE_RUN] in question for i in range(len(title) - TITLE_RUN + 1)
-    )
+    runs = (title[i : i + TITLE_RUN] for i in range(len(title) - TITLE_RUN + 1))
+    # Chinese runs only: ten Latin characters ("the Chongq") name no document.
+    return any(len(re.findall(f"[{CJK}]", run)) >= TITLE_RUN // 2 and run in question for run in runs)
 
 
 def _embedder_for(data: store.IndexData, config: Config, embedder) -> tuple[Embedder | None, list[str]]:
