@@ -51,6 +51,8 @@ class Evidence:
     # The counted thing carries a modifier the question lacks ("网络安全业务收入"
     # for "软件业务收入"): the clause measures another metric.
     other_metric: bool = False
+    # The sentence scorer's score (answerers/scoring.py), once it has ranked this clause.
+    rank_score: float | None = None
 
     @property
     def quote(self) -> str:

@@ -16,6 +16,7 @@ from .english import english_draft
 from .directives import is_directive
 from .evidence import PERCENT_VALUE_RE, Evidence
 from .lists import list_draft
+from .scoring import SPAN_TYPES
 from .spans import direct_span
 
 class ExtractiveAnswerer(Answerer):
@@ -101,31 +102,31 @@ class ExtractiveAnswerer(Answerer):
         return english_draft(info, passages, translation, self.idf, self.known, self.embedder)
 
 
-# Answer types whose direct answer is a span of the evidence sentence (spans.py).
-SPAN_TYPES = ("person", "organization", "place", "date", "alias", "definition", "entity", "other")
-
-
-# Candidates whose direct answer is looked for: the best clause's and those
-# scoring at least this share of it (a clause that states the answer in the
-# question's own frame, "以…为食", beats one that only names the subject).
+# The scorer's first candidates a direct answer is looked for in: a clause that
+# states the answer in the question's own frame ("以…为食", "副市长 马震") can
+# rank just below one that only names the subject. "Just below": within about
+# one full type match of the best (the scorer's typed weight: 2.86 hybrid, 2.18 lexical).
 SPAN_CANDIDATES = 3
-SPAN_SCORE_SHARE = 0.8
+SPAN_MARGIN = 3.0
 
 
 def _best_span(evidence: list[Evidence], info: QuestionInfo) -> tuple[Evidence, tuple[int, int] | None]:
-    """The evidence to answer from, and its direct-answer span if the question wants one."""
+    """The evidence to answer from, and its direct-answer span if the question
+    wants one: the surest span among the best candidates, the better ranked
+    on a tie."""
     best = evidence[0]
     if best.value or info.expects not in SPAN_TYPES:
         return best, None
     found = []
     for rank, ev in enumerate(evidence[:SPAN_CANDIDATES]):
+        if rank and (ev.rank_score is None or ev.rank_score < best.rank_score - SPAN_MARGIN):
+            continue
         # An instruction in a passage is quoted, never cut into an answer (directives.py).
         if is_directive(normalize(ev.quote[ev.sentence[0]:ev.sentence[1]])):
             continue
-        if ev.score >= SPAN_SCORE_SHARE * best.score or rank == 0:
-            hit = direct_span(info.expects, info.text, ev.quote, ev.sentence)
-            if hit:
-                found.append((hit[1], -rank, ev, hit[0]))
+        hit = direct_span(info.expects, info.text, ev.quote, ev.sentence)
+        if hit:
+            found.append((hit[1], -rank, ev, hit[0]))
     if not found:
         return best, None
     _, _, ev, span = max(found, key=lambda f: f[:2])

@@ -23,7 +23,7 @@ from .evidence import aligned_normalize
 # Longest span shown as a direct answer (characters); longer is a clause, not an answer.
 MAX_SPAN = 40
 _CLAUSE_END = "，,。；;！!？?\n"
-_WH_RE = re.compile(
+WH_RE = re.compile(
     r"(?:是)?(?:什么样的?|什么|哪一年|哪一天|哪一位|哪一个|哪一|哪个|哪些|哪种|哪位|哪里|哪儿|哪家|哪所|哪座|哪部|哪年|哪天|哪|谁|多少|几[{cjk}]?"
     r"|何时|何地|何处|何人|怎样|如何|怎么)".replace("{cjk}", CJK)
 )
@@ -43,8 +43,9 @@ _ALIAS_RE = re.compile(
 _ORG_SUFFIX_RE = re.compile(
     r"[\w·（）()]{2,24}?(?:(?:公司|集团|大学|学院|研究院|研究所|委员会|管理局|管理处|办公室|中心|协会|学会|银行|医院"
     r"|政府|法院|检察院|组织|联盟|基金会|俱乐部)|(?:局|部|厅|署|办|队|社|台|院|所|处|委|厂)"
-    r"(?=[^\u4e00-\u9fff]|[的和与及等联主发召牵开、]|$))"
+    r"(?=[^\u4e00-\u9fff]|[的和与及等联主发召牵开编制印出、]|$))"
 )
+_ORG_LEAD_RE = re.compile(r"(?:协助|配合|联合|会同|受|委托|经|由|向|在|与|和|按照|根据|依托|支持|指导)(?=.{2})")
 _STRIP = "，,、：:；; 　\t“”\"「」『』（）()"
 
 
@@ -59,6 +60,9 @@ def direct_span(kind: str, question: str, quote: str, sentence: tuple[int, int])
     text = quote[s0:s1]
     norm = aligned_normalize(text)
     q = normalize(question)
+    if kind == "reason":  # the cause, never an alignment around the "什么" of "为什么"
+        cause = _cause(norm)
+        return ((s0 + cause[0], s0 + cause[1]), TYPED) if cause else None
     candidates = []
     aligned = _aligned_span(q, norm)
     typed = _typed(kind, q, text, norm)
@@ -98,7 +102,7 @@ def _anchors(q: str, norm: str) -> list[int]:
     for size in (4, 3, 2):
         for i in range(len(q) - size + 1):
             piece = q[i : i + size]
-            if re.fullmatch(f"[{CJK}a-z0-9]+", piece) and not _WH_RE.fullmatch(piece):
+            if re.fullmatch(f"[{CJK}a-z0-9]+", piece) and not WH_RE.fullmatch(piece):
                 pos = norm.find(piece)
                 if pos >= 0:
                     hits.append(pos + size // 2)
@@ -161,6 +165,25 @@ def _expansion(q: str, norm: str) -> tuple[int, int] | None:
     return None
 
 
+# "由于X，故Y" / "因X而Y" / "X，所以Y" / "为了X": the cause (or purpose) X.
+_CONSEQUENCE = r"所以|因此|因而|故而|从而|以致|导致|致使|使得|于是|故|才|便"
+_CAUSE_RES = (
+    re.compile(r"因(?![此而为])([^，,。；;]{2,30}?)而"),
+    re.compile(rf"(?:是因为|因为|由于|鉴于|为了|旨在|(?<![原基成起])因(?![此而为素]))([^。；;！!？?]{{2,40}}?)(?:[，,]?(?:{_CONSEQUENCE})|[。；;]|$)"),
+    re.compile(r"(?:是因为|因为|由于|鉴于|为了|旨在)([^，,。；;！!？?]{2,40})"),
+    re.compile(rf"([^，,。；;]{{2,40}})[，,]\s*(?:{_CONSEQUENCE})"),
+)
+
+
+def _cause(norm: str) -> tuple[int, int] | None:
+    """The cause a sentence states, from its connectives (the first pattern that matches)."""
+    for pattern in _CAUSE_RES:
+        m = pattern.search(norm)
+        if m:
+            return m.span(1)
+    return None
+
+
 def _tagged(kind: str, text: str) -> list[tuple[int, int]]:
     """Spans of people (nr), places (ns, or the gazetteer) or organisations (nt,
     or a name ending in 公司 / 局 / 大学…), adjacent same-kind words merged."""
@@ -185,15 +208,16 @@ def _tagged(kind: str, text: str) -> list[tuple[int, int]]:
                 spans.append([start, pos])
             last_end = pos
     out = [(a, b) for a, b in spans if text[b - 1] not in "·•"]
-    if kind == "organization":
-        out += [m.span() for m in _ORG_SUFFIX_RE.finditer(text)]
+    if kind == "organization":  # "协助国家数据局编制": the name starts after the verb
+        out += [(m.start() + len(lead.group()) if (lead := _ORG_LEAD_RE.match(m.group())) else m.start(), m.end())
+                for m in _ORG_SUFFIX_RE.finditer(text)]
     return [(a, b) for a, b in out if b - a >= 2]
 
 
 def _aligned_span(q: str, norm: str) -> tuple[tuple[int, int], int] | None:
     """The sentence's text between the question's words before and after its
     question word, and how many of the two anchors were found."""
-    m = _WH_RE.search(q)
+    m = WH_RE.search(q)
     if not m:
         return None
     raw_left = q[: m.start()]
