@@ -49,6 +49,9 @@ class Answer:
     resolved_question: str | None = None  # the follow-up as rewritten from history
     # Why a model's answer was replaced by the extractive one (None: not replaced).
     fallback_reason: str | None = None
+    # A model's answer that failed the checks (fallback_reason): kept for
+    # debugging, never displayed as the answer.
+    rejected_text: str | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)

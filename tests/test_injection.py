@@ -268,13 +268,16 @@ def llama_answerer_config(index):
         ([f"资料[1]写道：“{ZH_PHRASE}”[1]。"], True),  # quoting the injected passage, cited
     ],
 )
-def test_an_obeying_model_is_not_trusted(injected_index, llama_answerer, monkeypatch, output, cited):
-    # Random weights cannot be made to obey; the model's text is scripted at the
-    # generation boundary (as in test_llm.py). Retrieval, prompt and checks are real.
+def test_an_obeying_model_is_not_trusted(injected_index, output, cited):
+    # Random weights cannot be made to obey; the model's text is scripted
+    # (tests/scripted.py). Retrieval and checks are real.
+    from tests.scripted import ScriptedAnswerer
+
     question = "重庆网民规模达多少万人？"
-    assistant = Assistant(injected_index, llama_answerer, llama_answerer_config(injected_index))
+    model = ScriptedAnswerer()
+    assistant = Assistant(injected_index, model, llama_answerer_config(injected_index))
     assert assistant.retrieve(question)[0].chunk.doc_id == "zz_notice_zh"  # [1] is the injection
-    monkeypatch.setattr(llama_answerer, "_completion", lambda messages: iter(output))
+    model.enqueue(output)
     answer = assistant.ask(question)
     assert not answer.abstained
     _structurally_checked(answer, injected_index)

@@ -64,13 +64,20 @@ def test_english_prompt_for_english_questions(seed_index):
     assert "Answer in English" in messages[0]["content"] and messages[1]["content"].startswith("Passages:")
 
 
-def test_generated_answer_that_fails_the_checks_is_replaced(llama_assistant, monkeypatch):
-    # Random weights cannot be made to write a wrong number on purpose, so the
-    # model's output is replaced at the generation boundary (the only stub here).
-    scripted = ["重庆网民规模达2495万人[1]，", "同比增长9.9%[1]。", "互联网普及率全国领先[7]。"]
-    monkeypatch.setattr(llama_assistant.answerer, "_completion", lambda messages: iter(scripted))
-    pieces = list(llama_assistant.stream(QUESTION))
-    assert "".join(pieces[:-1]) == "".join(scripted)  # streamed as written...
+@pytest.fixture
+def scripted(seed_index):
+    from tests.scripted import ScriptedAnswerer
+
+    answerer = ScriptedAnswerer()
+    return Assistant(seed_index, answerer, seed_index.config), answerer
+
+
+def test_generated_answer_that_fails_the_checks_is_replaced(scripted):
+    assistant, model = scripted
+    written = ["重庆网民规模达2495万人[1]，", "同比增长9.9%[1]。", "互联网普及率全国领先[7]。"]
+    model.enqueue(written)
+    pieces = list(assistant.stream(QUESTION))
+    assert "".join(pieces[:-1]) == "".join(written)  # streamed as written...
     answer = pieces[-1]
     # ...but not shown as the answer: 9.9% is in no passage, one statement cites nothing.
     assert answer.fallback_reason == "数字在资料中找不到（9.9%）；有未标注出处的陈述"
@@ -78,44 +85,90 @@ def test_generated_answer_that_fails_the_checks_is_replaced(llama_assistant, mon
     assert note == "⚠ 模型的回答未通过核对（数字在资料中找不到（9.9%）；有未标注出处的陈述），以上是从资料中摘录的答案。"
     assert shown.startswith("2495万人 [1]") and "9.9%" not in shown and "[?]" not in shown
     assert answer.unverified_numbers == [] and "2495" in answer.citations[0].supporting_text
+    assert "9.9%" in answer.rejected_text and answer.to_dict()["rejected_text"] == answer.rejected_text
 
 
-def test_generated_answer_that_passes_the_checks_is_shown(llama_assistant, monkeypatch):
-    scripted = ["2024年重庆网民规模达2495万人[1]。"]
-    monkeypatch.setattr(llama_assistant.answerer, "_completion", lambda messages: iter(scripted))
-    answer = llama_assistant.ask(QUESTION)
-    assert answer.fallback_reason is None and answer.text == "2024年重庆网民规模达2495万人[1]。"
+def test_generated_answer_that_passes_the_checks_is_shown(scripted):
+    assistant, model = scripted
+    model.enqueue(["2024年重庆网民规模达2495万人[1]。"])
+    answer = assistant.ask(QUESTION)
+    assert answer.fallback_reason is None and answer.rejected_text is None
+    assert answer.text == "2024年重庆网民规模达2495万人[1]。"
     assert [c.number for c in answer.citations] == [1]
 
 
-def test_a_looping_model_is_stopped_and_replaced(llama_assistant, monkeypatch):
+def test_a_looping_model_is_stopped_and_replaced(scripted):
+    assistant, model = scripted
     produced = []
 
-    def loop(messages):
+    def loop():
         for _ in range(200):
             produced.append(1)
-            yield "问题：2024年重庆网民规模是多少？"
+            yield "重庆网民规模达2495万人[1]，"
 
-    monkeypatch.setattr(llama_assistant.answerer, "_completion", loop)
-    answer = llama_assistant.ask(QUESTION)
+    model.enqueue(loop())
+    answer = assistant.ask(QUESTION)
     assert len(produced) <= 3  # generation stopped at the first repeat, not after 200 pieces
     assert answer.fallback_reason and "内容重复" in answer.fallback_reason
     assert "2495万人" in answer.text and not answer.abstained
 
 
-def test_model_says_not_found(llama_assistant, monkeypatch):
-    monkeypatch.setattr(llama_assistant.answerer, "_completion", lambda m: iter(["文档中没有找到相关信息。"]))
-    answer = llama_assistant.ask(QUESTION)
+def test_a_model_writing_the_question_back_is_stopped_and_replaced(scripted):
+    assistant, model = scripted
+    produced = []
+
+    def echo():
+        for _ in range(50):
+            produced.append(1)
+            yield f"\n问题：{QUESTION}"
+
+    model.enqueue(echo())
+    answer = assistant.ask(QUESTION)
+    assert len(produced) == 1
+    assert "模型复述了问题" in answer.fallback_reason and answer.text.startswith("2495万人 [1]")
+
+
+def test_a_model_past_the_time_limit_is_stopped_and_replaced(seed_index):
+    import time
+
+    from tests.scripted import ScriptedAnswerer
+
+    model = ScriptedAnswerer(time_limit=0.2)
+    assistant = Assistant(seed_index, model, seed_index.config.replace(llm_time_limit=0.2))
+
+    def slow():
+        for _ in range(100):
+            time.sleep(0.05)
+            yield "据资料"
+
+    model.enqueue(slow())
+    answer = assistant.ask(QUESTION)
+    assert "超过生成时限" in answer.fallback_reason
+    assert answer.timings["time_limit_s"] == 0.2 and answer.timings["answer_ms"] < 2000
+    assert answer.text.startswith("2495万人 [1]")
+
+
+def test_short_answers_get_few_tokens_lists_get_the_configured_length(scripted):
+    assistant, model = scripted
+    model.enqueue(["2024年重庆网民规模达2495万人[1]。"])
+    model.enqueue(["数字重庆建设取得了成效[1]。"])
+    assistant.ask(QUESTION)
+    assistant.ask("数字重庆建设取得了哪些主要成效？")
+    assert [c["max_tokens"] for c in model.calls] == [64, 256]
+
+
+def test_model_says_not_found(scripted):
+    assistant, model = scripted
+    model.enqueue(["文档中没有找到相关信息。"])
+    answer = assistant.ask(QUESTION)
     assert answer.abstained and answer.citations == []
 
 
-def test_irrelevant_passages_never_reach_the_model(llama_assistant, monkeypatch):
-    def fail(messages):
-        raise AssertionError("the model was called for an unanswerable question")
-
-    monkeypatch.setattr(llama_assistant.answerer, "_completion", fail)
-    answer = llama_assistant.ask("贵州省5G基站数是多少？")
+def test_irrelevant_passages_never_reach_the_model(scripted):
+    assistant, model = scripted  # nothing enqueued: a call would fail the test
+    answer = assistant.ask("贵州省5G基站数是多少？")
     assert answer.abstained and answer.text == "文档中没有找到能回答这个问题的内容。"
+    assert model.calls == []
 
 
 def test_auto_prefers_a_local_gguf(config, tiny_gguf, tmp_path):
@@ -145,7 +198,9 @@ def test_threads_are_physical_cores():
     assert 1 <= physical_cores() <= 256
 
 
-def test_empty_generation_is_reported(llama_assistant, monkeypatch):
-    monkeypatch.setattr(llama_assistant.answerer, "_completion", lambda m: iter([]))
-    answer = llama_assistant.ask(QUESTION)
-    assert answer.abstained and answer.text.startswith("模型没有生成回答")
+def test_empty_generation_is_reported(scripted):
+    assistant, model = scripted
+    model.enqueue([])
+    answer = assistant.ask(QUESTION)
+    assert answer.fallback_reason == "模型没有生成内容，提示词可能超过了上下文长度"
+    assert answer.text.startswith("2495万人 [1]") and not answer.abstained

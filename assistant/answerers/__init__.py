@@ -13,8 +13,12 @@ from .extractive import ExtractiveAnswerer
 ANSWERERS = ("extractive", "llama", "openai")
 
 
-def find_gguf(config: Config) -> Path | None:
-    """The configured GGUF, or the first *.gguf in models_dir (recommended first)."""
+def find_gguf(config: Config, answering: bool = False) -> Path | None:
+    """The configured GGUF, or the first *.gguf in models_dir (recommended
+    first). `answering`: for answerer = "auto", which never picks a test-only
+    model (models.TEST_ONLY_FILES: real weights too weak to answer)."""
+    from ..models import TEST_ONLY_FILES
+
     if config.llm_model:
         for candidate in (Path(config.llm_model), Path(config.models_dir) / config.llm_model):
             if candidate.is_file():
@@ -22,7 +26,9 @@ def find_gguf(config: Config) -> Path | None:
         raise ModelError(
             f"llm_model {config.llm_model!r} not found (looked at it and in {config.models_dir}/)"
         )
-    files = sorted(Path(config.models_dir).glob("*.gguf"), key=lambda p: ("qwen" not in p.name.lower(), p.name))
+    files = sorted(Path(config.models_dir).glob("*.gguf"), key=lambda p: (p.name in TEST_ONLY_FILES, "qwen" not in p.name.lower(), p.name))
+    if answering:
+        files = [f for f in files if f.name not in TEST_ONLY_FILES]
     return files[0] if files else None
 
 
@@ -30,7 +36,7 @@ def create_answerer(config: Config, name: str | None = None, idf=None, embedder=
                     translate=None, gate=None) -> Answerer:
     name = name or config.answerer
     if name == "auto":
-        name = "llama" if config.llm_model or find_gguf(config) else "extractive"
+        name = "llama" if config.llm_model or find_gguf(config, answering=True) else "extractive"
     if name == "extractive":
         return ExtractiveAnswerer(idf=idf, embedder=embedder, known=known, translate=translate, gate=gate)
     if name == "llama":

@@ -3,8 +3,10 @@ with [n] citation markers, streamed piece by piece."""
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass, field
-from typing import Generator
+from typing import Generator, Iterable
 
 from ..question import QuestionInfo
 
@@ -25,6 +27,9 @@ class Draft:
     text: str
     abstained: bool = False
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # [n] -> span in quote
+    # Why generation was cut short: "repetition", "echo" (the question written
+    # back), "timeout"; None when the model finished by itself.
+    stopped: str | None = None
 
 
 class Answerer:
@@ -48,6 +53,19 @@ class Answerer:
         pass
 
 
+# A figure, date or name with its [n] and the clause it comes from is under
+# ~40 Chinese characters, ~30 tokens at Gemma's and Qwen's ~1.5 characters per
+# token; 64 leaves room for a second source. Lists, reasons and methods get
+# the configured llm_max_tokens.
+SHORT_ANSWER_TOKENS = 64
+LONG_ANSWER_TYPES = ("list", "reason", "method", "definition", "other", "yesno")
+
+
+def answer_tokens(info: QuestionInfo, max_tokens: int) -> int:
+    """The generation length for this kind of question."""
+    return max_tokens if info.expects in LONG_ANSWER_TYPES else min(max_tokens, SHORT_ANSWER_TOKENS)
+
+
 # A weak model loops ("问题：…？" until max_tokens): a stretch of this many
 # characters seen REPEAT_TIMES times ends the generation.
 REPEAT_CHARS = 12
@@ -58,3 +76,56 @@ def repeats(text: str) -> bool:
     """Whether the end of `text` has already occurred REPEAT_TIMES - 1 times before."""
     tail = text[-REPEAT_CHARS:]
     return len(tail) == REPEAT_CHARS and text.count(tail) >= REPEAT_TIMES
+
+
+def loops(text: str) -> bool:
+    """Whether any stretch of REPEAT_CHARS characters occurs REPEAT_TIMES times."""
+    seen: dict[str, int] = {}
+    for i in range(0, max(0, len(text) - REPEAT_CHARS + 1)):
+        piece = text[i : i + REPEAT_CHARS]
+        seen[piece] = seen.get(piece, 0) + 1
+        if seen[piece] >= REPEAT_TIMES and piece.strip():
+            return True
+    return False
+
+
+# The question written back ("问题：2024年重庆网民规模是多少？"): a base model
+# continuing the prompt's pattern instead of answering. A new "问题：" /
+# "Question:" line, or the whole question again, is an echo (an answer that
+# restates the question's subject, "2024年重庆网民规模达…", is not).
+_NEW_TURN_RE = re.compile(r"(?:^|\n)\s*(?:问题|問題|Question)\s*[:：]")
+
+
+def echoes(text: str, question: str) -> bool:
+    body = re.sub(r"\s+", "", question.strip().rstrip("？?。.！!"))
+    return bool(_NEW_TURN_RE.search(text)) or (len(body) >= 4 and body in re.sub(r"\s+", "", text))
+
+
+def guarded(pieces: Iterable[str], question: str, time_limit: float) -> Generator[str, None, str | None]:
+    """The model's text pieces, passed on until it finishes, loops, writes the
+    question back or runs past `time_limit` seconds. Returns why it was stopped
+    (None: it finished by itself)."""
+    started = time.perf_counter()
+    text = ""
+    for piece in pieces:
+        text += piece
+        yield piece
+        if repeats(text):
+            return "repetition"
+        if echoes(text, question):
+            return "echo"
+        if time.perf_counter() - started > time_limit:
+            return "timeout"
+    return None
+
+
+def relay(generation: Generator[str, None, str | None], pieces: list[str]) -> Generator[str, None, str | None]:
+    """Pass a guarded generation's pieces on, keeping them in `pieces`; return
+    why it stopped."""
+    while True:
+        try:
+            piece = next(generation)
+        except StopIteration as end:
+            return end.value
+        pieces.append(piece)
+        yield piece

@@ -9,18 +9,26 @@ from typing import Generator
 from ..errors import MissingDependencyError, ModelError
 from ..question import QuestionInfo
 from ..system import physical_cores
-from .base import Answerer, Draft, repeats
-from .prompt import build_messages
+from .base import Answerer, Draft, answer_tokens, guarded, relay
+from .prompt import CHAT_STOP, COMPLETION_STOP, build_completion, build_messages
 
 
 class LlamaAnswerer(Answerer):
     name = "llama"
 
-    def __init__(self, llm, model_path: str, *, max_tokens=256, temperature=0.1, prompt_tokens=1000):
+    def __init__(self, llm, model_path: str, *, max_tokens=256, temperature=0.1, prompt_tokens=1000,
+                 time_limit=60.0, chat: bool | None = None):
         self.llm = llm
         self.model_path = model_path
         self.max_tokens = max_tokens
         self.temperature = temperature
+        self.time_limit = time_limit
+        # A base model (no chat template in the GGUF, like Gemma 3 270M) gets a
+        # plain completion prompt with a worked example (prompt.COMPLETION);
+        # `chat` overrides the detection (a chat_format given to llama.cpp).
+        if chat is None:
+            chat = bool((getattr(llm, "metadata", None) or {}).get("tokenizer.chat_template"))
+        self.chat = chat
         n_ctx = llm.n_ctx()
         # The prompt and the answer must both fit in the context window.
         self.budget = min(prompt_tokens, n_ctx - max_tokens - 16)
@@ -42,7 +50,7 @@ class LlamaAnswerer(Answerer):
             raise ModelError(f"cannot load GGUF model {path}: {exc}") from exc
         return cls(
             llm, str(path), max_tokens=config.llm_max_tokens, temperature=config.llm_temperature,
-            prompt_tokens=config.prompt_tokens,
+            prompt_tokens=config.prompt_tokens, time_limit=config.llm_time_limit,
         )
 
     def describe(self) -> str:
@@ -51,29 +59,34 @@ class LlamaAnswerer(Answerer):
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def _completion(self, messages: list[dict]):
-        """Text pieces from the model (the generation boundary tests may replace)."""
-        for chunk in self.llm.create_chat_completion(
-            messages, stream=True, max_tokens=self.max_tokens, temperature=self.temperature,
-        ):
-            piece = chunk["choices"][0]["delta"].get("content")
+    def _generate(self, prompt, max_tokens: int):
+        """Text pieces from the model: chat messages through the GGUF's template,
+        or a plain prompt for a base model."""
+        if self.chat:
+            stream = self.llm.create_chat_completion(
+                prompt, stream=True, max_tokens=max_tokens, temperature=self.temperature, stop=CHAT_STOP,
+            )
+            pieces = (chunk["choices"][0]["delta"].get("content") for chunk in stream)
+        else:
+            stream = self.llm.create_completion(
+                prompt, stream=True, max_tokens=max_tokens, temperature=self.temperature, stop=COMPLETION_STOP,
+            )
+            pieces = (chunk["choices"][0].get("text") for chunk in stream)
+        for piece in pieces:
             if piece:
                 yield piece
 
     def answer(self, question: str, info: QuestionInfo, passages: list, history=None) -> Generator[str, None, Draft]:
-        messages, _, self.last_prompt_tokens = build_messages(
-            question, passages, info.english, self.budget, self.count_tokens
-        )
+        build = build_messages if self.chat else build_completion
+        prompt, _, self.last_prompt_tokens = build(question, passages, info.english, self.budget, self.count_tokens)
         pieces: list[str] = []
         with self._lock:
-            for piece in self._completion(messages):
-                pieces.append(piece)
-                yield piece
-                if repeats("".join(pieces)):
-                    break  # the model is looping: stop early (its answer will fail the checks)
-        return Draft("".join(pieces).strip())
+            generation = guarded(self._generate(prompt, answer_tokens(info, self.max_tokens)), question, self.time_limit)
+            stopped = yield from relay(generation, pieces)
+        return Draft("".join(pieces).strip(), stopped=stopped)
 
     def close(self) -> None:
         close = getattr(self.llm, "close", None)
         if close:
             close()
+

@@ -9,8 +9,8 @@ from typing import Generator
 
 from ..errors import MissingDependencyError, ModelError
 from ..question import QuestionInfo
-from .base import Answerer, Draft, repeats
-from .prompt import build_messages
+from .base import Answerer, Draft, answer_tokens, guarded, relay
+from .prompt import CHAT_STOP, build_messages
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -26,7 +26,7 @@ class OpenAIAnswerer(Answerer):
     name = "openai"
 
     def __init__(self, base_url: str, model: str = "", api_key: str = "", *, timeout=120.0,
-                 max_tokens=256, temperature=0.1, prompt_tokens=1000):
+                 max_tokens=256, temperature=0.1, prompt_tokens=1000, time_limit=60.0):
         try:
             import httpx
         except ImportError as exc:
@@ -38,6 +38,7 @@ class OpenAIAnswerer(Answerer):
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.budget = prompt_tokens
+        self.time_limit = time_limit
         self.last_prompt_tokens = 0
 
     @classmethod
@@ -46,6 +47,7 @@ class OpenAIAnswerer(Answerer):
             config.openai_base_url, config.openai_model, config.openai_api_key,
             timeout=config.openai_timeout, max_tokens=config.llm_max_tokens,
             temperature=config.llm_temperature, prompt_tokens=config.prompt_tokens,
+            time_limit=config.llm_time_limit,
         )
 
     def describe(self) -> str:
@@ -68,11 +70,11 @@ class OpenAIAnswerer(Answerer):
             raise ModelError(f"{self.base_url} serves no model; set openai_model")
         return models[0]["id"]
 
-    def _completion(self, messages: list[dict]):
+    def _generate(self, messages: list[dict], max_tokens: int):
         import httpx
 
-        body = {"model": self.model, "messages": messages, "stream": True,
-                "max_tokens": self.max_tokens, "temperature": self.temperature}
+        body = {"model": self.model, "messages": messages, "stream": True, "stop": CHAT_STOP,
+                "max_tokens": max_tokens, "temperature": self.temperature}
         try:
             with self.client.stream("POST", "/chat/completions", json=body) as response:
                 if response.status_code != 200:
@@ -98,12 +100,9 @@ class OpenAIAnswerer(Answerer):
             question, passages, info.english, self.budget, estimate_tokens
         )
         pieces: list[str] = []
-        for piece in self._completion(messages):
-            pieces.append(piece)
-            yield piece
-            if repeats("".join(pieces)):
-                break  # the model is looping: stop early (its answer will fail the checks)
-        return Draft("".join(pieces).strip())
+        generation = guarded(self._generate(messages, answer_tokens(info, self.max_tokens)), question, self.time_limit)
+        stopped = yield from relay(generation, pieces)
+        return Draft("".join(pieces).strip(), stopped=stopped)
 
     def close(self) -> None:
         self.client.close()

@@ -49,7 +49,9 @@ class AssistantService:
         wanted = self.config.answerer
         if wanted in names:
             return wanted
-        return "llama" if "llama" in names else "extractive"
+        # A test-only GGUF (Gemma 3 270M) can be chosen, never the default.
+        usable = self.config.llm_model or find_gguf(self.config, answering=True)
+        return "llama" if "llama" in names and usable else "extractive"
 
     def answerer(self, name: str, index: Index):
         """LLM answerers are created once (a GGUF loads once) and shared; the

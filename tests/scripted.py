@@ -1,0 +1,33 @@
+"""A scripted answerer in the manner of simonw/llm's MockModel: it plays back
+text queued with `enqueue`, through the same guards as the llama and openai
+answerers (question-type length, repetition, echo, time limit), so the checks
+on generated answers are tested without reaching into a real model."""
+
+from __future__ import annotations
+
+from typing import Generator, Iterable
+
+from assistant.answerers.base import Answerer, Draft, answer_tokens, guarded, relay
+
+
+class ScriptedAnswerer(Answerer):
+    name = "scripted"
+
+    def __init__(self, max_tokens: int = 256, time_limit: float = 60.0):
+        self.max_tokens = max_tokens
+        self.time_limit = time_limit
+        self._queue: list[Iterable[str]] = []
+        self.calls: list[dict] = []  # what each answer() was asked, and the length it allowed
+
+    def enqueue(self, pieces: Iterable[str]) -> None:
+        """The pieces the next answer() streams (a list, or a generator for endless output)."""
+        self._queue.append(pieces)
+
+    def answer(self, question, info, passages, history=None) -> Generator[str, None, Draft]:
+        if not self._queue:
+            raise AssertionError(f"the model was called without a scripted answer: {question!r}")
+        self.calls.append({"question": question, "passages": len(passages),
+                           "max_tokens": answer_tokens(info, self.max_tokens)})
+        pieces: list[str] = []
+        stopped = yield from relay(guarded(iter(self._queue.pop(0)), question, self.time_limit), pieces)
+        return Draft("".join(pieces).strip(), stopped=stopped)
