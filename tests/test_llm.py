@@ -204,3 +204,14 @@ def test_empty_generation_is_reported(scripted):
     answer = assistant.ask(QUESTION)
     assert answer.fallback_reason == "模型没有生成内容，提示词可能超过了上下文长度"
     assert answer.text.startswith("2495万人 [1]") and not answer.abstained
+
+
+def test_ui_shows_the_fallback_not_the_rejected_text(scripted):
+    from assistant.ui.render import answer_markdown
+
+    assistant, model = scripted
+    model.enqueue(["重庆网民规模达9999万人[1]。"])
+    answer = assistant.ask(QUESTION)
+    shown = answer_markdown(answer)
+    assert "2495万人" in shown and "网民规模达9999万人" not in shown  # the rejected text is not displayed
+    assert '<span class="unverified">⚠ 模型的回答未通过核对（数字在资料中找不到（9999万' in shown
