@@ -63,6 +63,15 @@ def test_list_questions_get_several_cited_points(seed_assistant):
     assert answer.unverified_numbers == [] and len(answer.text) <= 460
 
 
+def test_list_points_stay_in_the_place_asked_about(seed_assistant):
+    answer = seed_assistant.ask("数字重庆建设取得了哪些主要成效？")
+    assert answer.text.count("\n- ") >= 2
+    sichuan = "004_432675f2c8dad794"  # 数字四川发展报告: only points naming Chongqing may come from it
+    for c in answer.citations:
+        assert c.doc_id != sichuan or "重庆" in c.supporting_text
+    assert "来源" not in answer.text  # a table's source line is not a point
+
+
 def test_a_document_named_in_the_question_is_answered_from_its_title_page(seed_assistant):
     answer = seed_assistant.ask("《数字四川发展报告(2024年)》是哪个部门发布的？")
     assert answer.text.startswith("四川省发展和改革委员会 [1]")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..textnorm import normalize
 from .base import Draft
-from .evidence import term_weights
+from .evidence import place_scope, term_weights
 
 MAX_POINTS = 6
 MIN_POINTS = 3
@@ -37,6 +37,7 @@ _ENUM_RE = re.compile(
     r"|\d{1,2}[.、．](?!\d))\s*([^。；;！!？?\n]{2,80})"
 )
 _SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
+_SOURCE_LINE_RE = re.compile(r"\s*(?:数据|资料|數據|資料)?来源\s*[:：]")  # a table's source line, not a point
 _NUMBERING_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.、．]|#+)\s*")
 
 
@@ -54,7 +55,7 @@ def list_draft(info, passages: list, idf, known=None) -> Draft | None:
     """The points answering a list question, or None when fewer than two are found."""
     weights = term_weights(info, idf, known)
     total = sum(weights.values()) or 1.0
-    points = [p for i, hit in enumerate(passages[:PASSAGES]) for p in _points(i, hit.chunk)]
+    points = [p for i, hit in enumerate(passages[:PASSAGES]) for p in _in_scope(info, hit.chunk, _points(i, hit.chunk))]
     if not points:
         return None
     context = [_coverage(weights, normalize(f"{h.chunk.section_path} {h.chunk.quote}")) / total for h in passages]
@@ -78,6 +79,16 @@ def list_draft(info, passages: list, idf, known=None) -> Draft | None:
         spans.setdefault(n, p.span)
         used += len(line)
     return Draft("\n".join(lines), spans=spans)
+
+
+def _in_scope(info, chunk, points: list[Point]) -> list[Point]:
+    """Points about the places asked: none from a report on another place,
+    unless the point names the place itself (evidence.place_scope)."""
+    header = normalize(f"{chunk.title} {' '.join(chunk.section)}")
+    must_name = place_scope(info, header, normalize(chunk.quote))
+    if must_name is None:
+        return []
+    return [p for p in points if all(place in normalize(p.text) for place in must_name) and not _SOURCE_LINE_RE.match(p.text)]
 
 
 def _coverage(weights: dict[str, float], text: str) -> float:
