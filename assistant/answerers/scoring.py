@@ -70,18 +70,14 @@ def candidate_features(info, evidence: list[Evidence], embedder=None) -> list[di
     """The scorer's inputs for each candidate clause."""
     sentences = [ev.quote[ev.sentence[0] : ev.sentence[1]] for ev in evidence]
     sims = embedder.similarity(info.text, sentences) if embedder is not None and evidence else None
-    spans: dict[tuple, float] = {}
     question_bigrams = _bigrams(info.text)
     out = []
     for k, ev in enumerate(evidence):
-        key = (id(ev.chunk), ev.sentence)
-        if key not in spans:
-            spans[key] = _type_match(info, ev)
         out.append({
             "lexical": ev.score,
             "coverage": ev.coverage,
             "semantic": float(sims[k]) if sims is not None else 0.0,
-            "typed": spans[key] if ev.value is None else 1.0,
+            "typed": _type_match(info, ev) if ev.value is None else 1.0,
             "bigrams": _bigram_share(question_bigrams, normalize(sentences[k])),
         })
     return out
