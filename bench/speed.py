@@ -109,7 +109,7 @@ def indexing(tmp: Path) -> dict:
 
 # Seed questions the LLM path is timed and checked on: the first of each kind,
 # factoids and open questions (each takes seconds with a real model).
-LLM_QUESTIONS_PER_TYPE = 6
+LLM_QUESTIONS_PER_TYPE = 3
 
 
 def llm(tmp: Path) -> dict:
@@ -155,6 +155,7 @@ def llm(tmp: Path) -> dict:
     warm = run(reset=False)
     chars = "".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))[:200_000]
     fitted = [build_completion(q, assistant.retrieve(q), False, 1000, answerer.count_tokens)[1] for q in questions]
+    chars_per_token = len(chars) / answerer.count_tokens(chars)
     answerer.close()
 
     def median(rows, key):
@@ -169,7 +170,7 @@ def llm(tmp: Path) -> dict:
     return {
         "model": f"{gguf.name} ({RECOMMENDED['gemma-3-270m'].note.split(';')[0]})",
         "chat_template": answerer.chat,
-        "chinese_chars_per_token": round(len(chars) / answerer.count_tokens(chars), 2),
+        "chinese_chars_per_token": round(chars_per_token, 2),
         "passages_in_1000_tokens": {"mean": round(statistics.fmean(fitted), 1), "min": min(fitted), "max": max(fitted)},
         "prompt_tokens": {"mean": round(statistics.fmean(r["prompt_tokens"] for r in cold)),
                           "max": max(r["prompt_tokens"] for r in cold)},

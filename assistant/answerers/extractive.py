@@ -104,8 +104,8 @@ class ExtractiveAnswerer(Answerer):
 
 # The scorer's first candidates a direct answer is looked for in: a clause that
 # states the answer in the question's own frame ("以…为食", "副市长 马震") can
-# rank just below one that only names the subject. "Just below": within about
-# one full type match of the best (the scorer's typed weight: 2.86 hybrid, 2.18 lexical).
+# rank just below one that only names the subject. "Just below": within 3.0 of
+# the best in the scorer's units, half a unit of lexical score (weight ~6).
 SPAN_CANDIDATES = 3
 SPAN_MARGIN = 3.0
 
