@@ -79,7 +79,7 @@ class RelevanceGate:
     def embedder(self):
         return getattr(self.index, "embedder", None)
 
-    def assess(self, info: QuestionInfo, passages: list) -> Relevance:
+    def assess(self, info: QuestionInfo, passages: list, rank: bool = True) -> Relevance:
         """The score is the lexical best clause's (as fitted); the evidence is
         re-ordered by the sentence scorer (answerers/scoring.py), except that a
         figure the value-aware lexical order found next to its metric stays
@@ -90,8 +90,8 @@ class RelevanceGate:
             return Relevance(0.0, self.threshold)
         unique = unique_sentences(found, len(found))
         figure = info.kind in ("quantity", "rank")
-        if figure and not _wrong_figure(info, found[0]):
-            ranked = unique
+        if (figure and not _wrong_figure(info, found[0])) or not rank:
+            ranked = unique  # `rank=False`: only the verdict is wanted (no sentence embeddings)
         else:
             ranked = rerank(info, unique, self.embedder)
             if _wrong_figure(info, ranked[0]):

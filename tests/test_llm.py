@@ -97,16 +97,17 @@ def test_generated_answer_that_passes_the_checks_is_shown(scripted):
     assert [c.number for c in answer.citations] == [1]
 
 
+def _endless(piece: str, times: int, produced: list):
+    """A model writing `piece` over and over; `produced` counts what it wrote."""
+    for _ in range(times):
+        produced.append(1)
+        yield piece
+
+
 def test_a_looping_model_is_stopped_and_replaced(scripted):
     assistant, model = scripted
     produced = []
-
-    def loop():
-        for _ in range(200):
-            produced.append(1)
-            yield "重庆网民规模达2495万人[1]，"
-
-    model.enqueue(loop())
+    model.enqueue(_endless("重庆网民规模达2495万人[1]，", 200, produced))
     answer = assistant.ask(QUESTION)
     assert len(produced) <= 3  # generation stopped at the first repeat, not after 200 pieces
     assert answer.fallback_reason and "内容重复" in answer.fallback_reason
@@ -116,13 +117,7 @@ def test_a_looping_model_is_stopped_and_replaced(scripted):
 def test_a_model_writing_the_question_back_is_stopped_and_replaced(scripted):
     assistant, model = scripted
     produced = []
-
-    def echo():
-        for _ in range(50):
-            produced.append(1)
-            yield f"\n问题：{QUESTION}"
-
-    model.enqueue(echo())
+    model.enqueue(_endless(f"\n问题：{QUESTION}", 50, produced))
     answer = assistant.ask(QUESTION)
     assert len(produced) == 1
     assert "模型复述了问题" in answer.fallback_reason and answer.text.startswith("2495万人 [1]")

@@ -91,10 +91,10 @@ class ExtractiveAnswerer(Answerer):
     def _list(self, info: QuestionInfo, passages: list) -> Draft:
         """Several points for "哪些措施 / 取得了哪些成效" (lists.py), when the gate
         finds the passages relevant; else the single best clause."""
-        relevance = self.gate.assess(info, passages)
-        if not relevance.answerable:
+        if not self.gate.assess(info, passages, rank=False).answerable:
             return Draft(NOT_FOUND["zh"], abstained=True)
-        return list_draft(info, passages, self.idf, self.known) or _single_draft(*_best_span(relevance.evidence, info), info)
+        return list_draft(info, passages, self.idf, self.known) or _single_draft(
+            *_best_span(self.relevant(info, passages), info), info)
 
     def _english(self, info: QuestionInfo, passages: list) -> Draft:
         """English question, Chinese passages: see english.py."""
