@@ -9,7 +9,7 @@ PIP := $(BIN)/python -m pip
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: install run test eval browser clean-index
+.PHONY: install run test eval system test-system clean-index
 
 install: $(STAMP)
 
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 # The chat UI over seeds/ on http://127.0.0.1:7860 (the index is built or updated first).
-run: install
+run: install system
 	$(BIN)/assistant ui
 
 # Regenerates every number in eval/README.md: hybrid (the default) vs lexical
@@ -37,18 +37,30 @@ eval: install
 		--config extractive bm25 --output eval/results/drcd_dev.json
 	$(BIN)/python bench/fusion.py --json bench/results/fusion.json
 
-test: install browser
+test: install test-system
 	$(BIN)/python -m pytest
 
-# The browser tests drive Debian's Chromium with a CJK font; install them when
-# missing (as root with apt, as on these machines), else say what is needed.
-browser:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; then \
+# Debian packages. antiword and catdoc read Word 97 .doc files; libgl1 and
+# libglib2.0-0 are what opencv-python (a RapidOCR dependency) links to; the tests also
+# drive Chromium with a CJK font (which also draws the scanned-page fixtures)
+# and trace connect() calls with strace. Missing ones are installed as root with
+# apt (as on these machines), else the command to run is printed.
+RUN_PACKAGES := antiword catdoc libgl1 libglib2.0-0
+TEST_PACKAGES := $(RUN_PACKAGES) chromium fonts-wqy-zenhei strace
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      --no-install-recommends chromium fonts-wqy-zenhei >/dev/null; \
-	  else echo "note: the browser tests need: sudo apt-get install chromium fonts-wqy-zenhei"; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "note: install the system packages:$$missing (sudo apt-get install$$missing)"; fi; \
 	fi
+endef
+
+system:
+	$(call apt_install,$(RUN_PACKAGES))
+
+test-system:
+	$(call apt_install,$(TEST_PACKAGES))
 
 clean-index:
 	rm -rf index/*/

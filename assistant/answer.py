@@ -18,13 +18,23 @@ class Citation:
     quote: str  # the passage as shown to users, original script
     span: tuple[int, int] | None  # supporting text inside `quote` (start, end)
     chunk_id: str
+    ocr: bool = False  # the passage was read from a page image: check it against the original
+    ocr_suspect: list[str] = field(default_factory=list)  # figures OCR may have misread
 
     @classmethod
     def from_chunk(cls, number: int, chunk: Chunk, span: tuple[int, int] | None = None) -> "Citation":
         return cls(
             number, chunk.doc_id, chunk.title, chunk.section_path, chunk.year, chunk.date,
-            chunk.quote, span, chunk.chunk_id,
+            chunk.quote, span, chunk.chunk_id, chunk.ocr, list(chunk.ocr_suspect),
         )
+
+    @property
+    def ocr_mark(self) -> str:
+        """What the UI and CLI show beside an OCR'd source ("" for text)."""
+        if not self.ocr:
+            return ""
+        check = f"; check {', '.join(self.ocr_suspect)}" if self.ocr_suspect else ""
+        return f"OCR 识别{check}"
 
     @property
     def supporting_text(self) -> str:

@@ -50,21 +50,27 @@ def cmd_index(args) -> int:
 
 
 class _BuildProgress:
-    """Progress bars on stderr (a terminal only): files read, then chunks
-    embedded, with tqdm's rate and ETA."""
+    """Progress bars on stderr (a terminal only): files read, pages OCR'd (from
+    the worker processes, on a bar of their own), then chunks embedded, with
+    tqdm's rate and ETA."""
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled and sys.stderr.isatty()
         self.bar = None
         self.stage = None
+        self.ocr_bar = None
+        self.ocr_pages: dict[str, tuple[int, int]] = {}  # file -> (done, total)
 
     def __call__(self, name: str, n: int, total: int) -> None:
         if not self.enabled:
             return
+        from tqdm import tqdm
+
+        if name.startswith("ocr:"):
+            self._ocr(tqdm, name[4:], n, total)
+            return
         stage = "embedding" if name == "embedding" else "indexing"
         if stage != self.stage:
-            from tqdm import tqdm
-
             self.close()
             self.stage = stage
             self.bar = tqdm(total=total, unit="chunk" if stage == "embedding" else "file",
@@ -74,10 +80,21 @@ class _BuildProgress:
             self.bar.set_postfix_str(Path(name).name[:40])
         self.bar.update(n - self.bar.n)
 
+    def _ocr(self, tqdm, file: str, n: int, total: int) -> None:
+        if self.ocr_bar is None:
+            self.ocr_bar = tqdm(total=0, unit="page", file=sys.stderr, desc="OCR", position=1, leave=True)
+        self.ocr_pages[file] = (n, total)
+        self.ocr_bar.total = sum(t for _, t in self.ocr_pages.values())
+        self.ocr_bar.set_postfix_str(Path(file).name[:40])
+        self.ocr_bar.update(sum(d for d, _ in self.ocr_pages.values()) - self.ocr_bar.n)
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+        if self.ocr_bar is not None:  # OCR is over once embedding starts
+            self.ocr_bar.close()
+            self.ocr_bar = None
 
 
 def _print_hits(hits) -> None:
@@ -135,7 +152,8 @@ def _print_answer(answer) -> None:
     for c in answer.citations:
         when = "; ".join(x for x in (str(c.year) if c.year else "", c.date or "") if x)
         when = f" ({when})" if when else ""
-        print(f"[{c.number}] {c.section_path}{when}  {c.doc_id}")
+        ocr = f"  [{c.ocr_mark}]" if c.ocr else ""
+        print(f"[{c.number}] {c.section_path}{when}  {c.doc_id}{ocr}")
         quote = c.supporting_text or c.quote
         for line in quote.replace("\t", " | ").splitlines():
             print(f"    {line}")

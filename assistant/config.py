@@ -96,6 +96,15 @@ class Config:
     # rather than searched term by term for seconds.
     max_question_chars: int = 2000
 
+    # Scanned PDF pages and image files are read by OCR (RapidOCR, PP-OCRv4).
+    # Results are cached by page content hash in ocr_cache_dir ("" = index_root/.ocr-cache).
+    ocr: bool = True
+    ocr_cache_dir: str = ""
+    # Cost bounds for one document (assistant/ingest/base.py says where they come from).
+    ocr_max_pages: int = 100
+    max_pages: int = 1000
+    max_pixels: int = 50_000_000
+
     # Processes that clean, chunk and tokenize in parallel on large builds
     # (0 = one per physical core; 1 = in-process).
     index_workers: int = 0
@@ -175,6 +184,9 @@ class Config:
             raise ConfigError(f"glossary: no such file {self.glossary!r}")
         if self.index_workers < 0:
             raise ConfigError(f"index_workers must be >= 0, got {self.index_workers}")
+        for name in ("ocr_max_pages", "max_pages", "max_pixels"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .chunking.chunker import Chunk, chunk_text
 from .errors import DocumentError
+from .ingest.base import LoadedText, LoadOptions
 from .ingest.clean import Dropped, clean_text
 from .ingest.loaders import SUPPORTED_EXTENSIONS, load_file
 
@@ -26,6 +27,8 @@ class Document:
     text: str  # cleaned text; chunk offsets point into it
     chunks: list[Chunk] = field(default_factory=list, repr=False)
     dropped: list[Dropped] = field(default_factory=list, repr=False)
+    ocr_pages: int = 0  # pages (or images) whose text was read by OCR
+    warnings: list[str] = field(default_factory=list)  # limits that cut the document short
 
     def meta(self) -> dict:
         d = asdict(self)
@@ -45,21 +48,21 @@ def file_sha256(path: str | Path) -> str:
 
 def read_document(
     path: str | Path,
-    chunk_size: int = 400,
-    chunk_overlap: int = 0,
-    max_bytes: int | None = None,
+    options: LoadOptions | None = None,
     sha256: str | None = None,
 ) -> Document:
     """Load, clean and chunk one file. Raises `DocumentError` with the reason."""
     path = Path(path)
-    loaded = load_file(path, max_bytes=max_bytes)
-    cleaned = clean_text(loaded.text)
-    if not cleaned.text.strip():
+    options = options or LoadOptions()
+    loaded = load_file(path, options)
+    text, dropped, ocr_spans = _clean(loaded)
+    if not text.strip():
         raise DocumentError(path, "no text left after cleaning (only boilerplate?)")
     doc_id = path.stem
-    chunked = chunk_text(doc_id, cleaned.text, chunk_size, chunk_overlap)
+    chunked = chunk_text(doc_id, text, options.chunk_size, options.chunk_overlap)
     if not chunked.chunks:
         raise DocumentError(path, "no indexable text found")
+    _mark_ocr(chunked.chunks, ocr_spans)
     s = chunked.structure
     return Document(
         doc_id=doc_id,
@@ -70,10 +73,48 @@ def read_document(
         title=s.title,
         date=s.date,
         year=s.year,
-        text=cleaned.text,
+        text=text,
         chunks=chunked.chunks,
-        dropped=cleaned.dropped,
+        dropped=dropped,
+        ocr_pages=loaded.ocr_pages,
+        warnings=loaded.warnings,
     )
+
+
+def _clean(loaded: LoadedText) -> tuple[str, list[Dropped], list[tuple[int, int, list[str]]]]:
+    """Clean each run of parts read the same way (text layer or OCR) on its own,
+    so the cleaned text's OCR stretches are known exactly. A document read one
+    way throughout is one run: cleaned whole, as before OCR existed. Returns the
+    text, what cleaning dropped, and (start, end, suspect figures) per OCR run."""
+    runs: list[tuple[bool, list]] = []
+    for part in loaded.parts:
+        if runs and runs[-1][0] == part.ocr:
+            runs[-1][1].append(part)
+        else:
+            runs.append((part.ocr, [part]))
+    pieces, dropped, spans, offset = [], [], [], 0
+    for ocr, parts in runs:
+        cleaned = clean_text("\n\n".join(p.text for p in parts))
+        if not cleaned.text.strip():
+            continue
+        if pieces:
+            offset += 2  # the "\n\n" joining it to the run before
+        if ocr:
+            suspect = [s for p in parts for s in p.suspect if s in cleaned.text]
+            spans.append((offset, offset + len(cleaned.text), suspect))
+        pieces.append(cleaned.text)
+        dropped.extend(cleaned.dropped)
+        offset += len(cleaned.text)
+    return "\n\n".join(pieces), dropped, spans
+
+
+def _mark_ocr(chunks: list[Chunk], spans: list[tuple[int, int, list[str]]]) -> None:
+    """A chunk with any text from an OCR run is marked, with the suspect figures it quotes."""
+    for chunk in chunks:
+        for start, end, suspect in spans:
+            if chunk.start < end and start < chunk.end:
+                chunk.ocr = True
+                chunk.ocr_suspect.extend(s for s in suspect if s in chunk.quote and s not in chunk.ocr_suspect)
 
 
 def discover(paths: list[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -94,4 +135,4 @@ def discover(paths: list[str | Path]) -> tuple[list[Path], list[tuple[str, str]]
     return files, problems
 
 
-__all__ = ["Document", "SUPPORTED_EXTENSIONS", "discover", "file_sha256", "read_document"]
+__all__ = ["Document", "LoadOptions", "SUPPORTED_EXTENSIONS", "discover", "file_sha256", "read_document"]

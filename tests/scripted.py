@@ -31,3 +31,25 @@ class ScriptedAnswerer(Answerer):
         pieces: list[str] = []
         stopped = yield from relay(guarded(iter(self._queue.pop(0)), question, self.time_limit), pieces)
         return Draft("".join(pieces).strip(), stopped=stopped)
+
+
+class ScriptedOCR:
+    """An OCR engine playing back queued pages, each a list of (text, confidence)
+    lines laid out top to bottom as RapidOCR reports them (`ocr.use_engine`)."""
+
+    def __init__(self):
+        self._queue: list[list[tuple[str, float]]] = []
+        self.calls = 0
+
+    def enqueue(self, lines: list[tuple[str, float]]) -> None:
+        self._queue.append(lines)
+
+    def __call__(self, image):
+        if not self._queue:
+            raise AssertionError("OCR was called without a scripted page")
+        self.calls += 1
+        boxes = []
+        for i, (text, score) in enumerate(self._queue.pop(0)):
+            top = 100 + 80 * i
+            boxes.append([[[150, top], [1500, top], [1500, top + 40], [150, top + 40]], text, score])
+        return boxes, [0.0]

@@ -12,9 +12,10 @@ import zipfile
 
 import pytest
 
-from assistant.documents import read_document
+from assistant.documents import LoadOptions, read_document
 from assistant.errors import DocumentError
-from assistant.ingest.loaders import DOCX_MAX_MEMBERS, DOCX_MAX_RATIO, load_file
+from assistant.ingest.loaders import load_file
+from assistant.ingest.office import DOCX_MAX_MEMBERS, DOCX_MAX_RATIO
 
 
 def _real_docx(paragraphs: list[str]) -> bytes:
@@ -84,7 +85,7 @@ def small_docx() -> bytes:
 def test_a_normal_docx_still_loads(tmp_path, small_docx):
     path = tmp_path / "report.docx"
     path.write_bytes(small_docx)
-    doc = read_document(path, max_bytes=20 * 2**20)
+    doc = read_document(path, LoadOptions(max_bytes=20 * 2**20))
     assert "## 数字四川发展报告" in doc.text and "825.8亿元" in doc.text
 
 
@@ -95,7 +96,7 @@ def test_a_bomb_over_the_size_bound_is_refused(tmp_path, small_docx):
     assert path.stat().st_size < 2**20
     started = time.perf_counter()
     with pytest.raises(DocumentError) as info:
-        read_document(path, max_bytes=20 * 2**20)
+        read_document(path, LoadOptions(max_bytes=20 * 2**20))
     assert str(path) in str(info.value)
     assert re.search(r"inflates to 21\d\.\d MB \(limit 200\.0 MB\); refusing a possible zip bomb", info.value.reason)
     assert time.perf_counter() - started < 2  # refused from the directory, nothing inflated

@@ -29,7 +29,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from assistant.answer import Answer
 from assistant.chunking.chunker import HARD_LIMIT_FACTOR, chunk_text
-from assistant.documents import read_document
+from assistant.documents import LoadOptions, read_document
 from assistant.errors import AssistantError, DocumentError
 from assistant.ingest.clean import clean_text
 from tests.conftest import SEED_IDS, SEEDS
@@ -130,7 +130,7 @@ def check_document(path, max_bytes=None):
     """read_document ends in a DocumentError naming the file, or a valid Document."""
     try:
         with time_limit(30):
-            doc = read_document(path, CHUNK_SIZE, max_bytes=max_bytes)
+            doc = read_document(path, LoadOptions(chunk_size=CHUNK_SIZE, max_bytes=max_bytes))
     except DocumentError as exc:
         assert str(path) in str(exc) and exc.reason.strip()
         return None

@@ -107,7 +107,7 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_indexed(corpus, config,
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "binary.txt").write_bytes(bytes(range(256)) * 40)
     (corpus / "latin1.txt").write_bytes("caf\xe9 \xff\xfe".encode("latin-1") * 3 + b"\x81\x82")
-    (corpus / "slides.pptx").write_bytes(b"PK")
+    (corpus / "slides.key").write_bytes(b"PK")
     with open(corpus / "huge.txt", "wb") as f:
         f.write(("重庆" * 1000 + "。\n").encode() * 8800)  # ~53 MB
     report = build_index([corpus], tmp_path / "idx", config)
@@ -115,7 +115,7 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_indexed(corpus, config,
     assert reasons["empty.txt"] == "empty file"
     assert "binary file" in reasons["binary.txt"]
     assert "cannot decode" in reasons["latin1.txt"]
-    assert "unsupported file type" in reasons["slides.pptx"]
+    assert "unsupported file type" in reasons["slides.key"]
     assert "file too large" in reasons["huge.txt"]
     assert sorted(report.added) == SEED_IDS
 

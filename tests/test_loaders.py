@@ -106,9 +106,9 @@ def test_bad_files_give_clear_reasons(tmp_path, name, content, reason):
 
 
 def test_unsupported_extension(tmp_path):
-    p = tmp_path / "slides.pptx"
+    p = tmp_path / "slides.key"
     p.write_bytes(b"x")
-    with pytest.raises(UnsupportedFormatError, match="unsupported file type '.pptx'"):
+    with pytest.raises(UnsupportedFormatError, match="unsupported file type '.key'"):
         load_file(p)
 
 

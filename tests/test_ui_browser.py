@@ -148,3 +148,25 @@ def test_no_outbound_network_at_run_time(page, app_url):
     and no name lookup beyond loopback."""
     blocked = app_url[2] / "blocked.log"
     assert not blocked.exists(), blocked.read_text()
+
+
+def test_uploaded_scan_is_answerable_with_an_ocr_marked_source(page, tmp_path):
+    """A scanned page dropped into the Documents tab is read by OCR in the build
+    and its passages are cited with the OCR mark on their source card."""
+    from .scans import write_scans
+
+    png, _ = write_scans(tmp_path, stem="政务扫描件")
+    page.get_by_role("tab", name="文档 Documents").click()
+    page.locator("#upload input[type=file]").set_input_files(str(png))
+    page.wait_for_timeout(500)
+    page.locator("#add").click()
+    page.wait_for_function(
+        "() => document.querySelector('#upload-result') && document.querySelector('#upload-result').innerText.includes('已索引')",
+        timeout=120000,
+    )
+    assert "pages read by OCR" in page.locator("#upload-result").inner_text()
+    page.get_by_role("tab", name="问答 Chat").click()
+    answer, sources = ask(page, "2025年全市累计办件量是多少？")
+    assert "3187万件" in answer and "OCR" in sources
+    assert page.locator(".src-card .src-ocr").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "ui-ocr-source.png"), full_page=True)

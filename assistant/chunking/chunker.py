@@ -35,6 +35,9 @@ class Chunk:
     context: str = ""  # lines shown above the quote (table caption + header row)
     year: int | None = None
     date: str | None = None
+    ocr: bool = False  # some of its text was read from a page image by OCR
+    # Figures OCR read that do not look like numbers; kept as read (ingest/ocr.py).
+    ocr_suspect: list[str] = field(default_factory=list)
 
     @property
     def section_path(self) -> str:

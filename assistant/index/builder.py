@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..config import Config
-from ..documents import discover, file_sha256, read_document
+from ..documents import LoadOptions, discover, file_sha256, read_document
 from ..embedders import NONE, identity_differences, load_embedder
 from ..errors import DocumentError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from ..ingest import ocr
+from ..ingest.loaders import IMAGE_EXTENSIONS
 from ..jieba_dict import ensure_database
 from ..system import physical_cores
 from ..tokenize import get_tokenizer
@@ -29,6 +31,8 @@ from .vectors import VectorWriter
 # Below this much new source text, worker start-up (importing and loading the
 # jieba dictionary, ~1 s each) costs more than parallel tokenizing saves.
 PARALLEL_MIN_BYTES = 8 * 2**20
+# Files that may need OCR (3-12 s a page) are worth a worker each at any size.
+OCR_CANDIDATES = frozenset({".pdf", *IMAGE_EXTENSIONS})
 
 
 @dataclass
@@ -93,7 +97,8 @@ def build_index(
     `embedder`: "auto" loads the configured one (assistant.embedders), None
     builds a lexical index. `embed=False` embeds nothing now but keeps the
     vectors already computed; a later build embeds the rest. `progress` is
-    called with (file, n, total) per file, then ("embedding", done, total).
+    called with (file, n, total) per file, ("ocr:<file>", page, pages) per
+    OCR'd page (from a worker thread), then ("embedding", done, total).
 
     One build at a time per index (others wait); readers are never blocked and
     never see a half-written index."""
@@ -147,7 +152,7 @@ def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progres
     old_vectors = old.vectors() if old else None
     vectors, embedding = _vector_plan(embedder, old, old_vectors, config)
     writer = store.IndexWriter(path, old_counts[0] if old_counts else None, vectors)
-    prepared = _prepare_all(todo, config, report.workers)
+    prepared = _prepare_all(todo, config, report.workers, progress)
     try:
         for n, (file, doc_id, sha, unchanged) in enumerate(plan, 1):
             if progress:
@@ -165,6 +170,7 @@ def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progres
                     report.skipped[-1]["reason"] += " (previous version kept in the index)"
                 continue
             meta, text, chunks, counts = outcome
+            report.notices.extend(f"{Path(file).name}: {w}" for w in meta.get("warnings", []))
             writer.add(meta, text, chunks, counts)
             (report.changed if previous else report.added).append(doc_id)
         report.removed = sorted(set(old_docs) - set(writer.documents))
@@ -230,6 +236,8 @@ def _workers(config: Config, todo: list[tuple[str, str]]) -> int:
     workers = config.index_workers or physical_cores()
     if workers <= 1 or len(todo) < 2:
         return 1
+    if sum(Path(file).suffix.lower() in OCR_CANDIDATES for file, _ in todo) >= 2 and config.ocr:
+        return min(workers, len(todo))
     size = 0
     for file, _ in todo:
         size += Path(file).stat().st_size
@@ -238,15 +246,48 @@ def _workers(config: Config, todo: list[tuple[str, str]]) -> int:
     return 1
 
 
-def _prepare_all(todo: list[tuple[str, str]], config: Config, workers: int) -> Iterator:
-    """Prepared documents in `todo` order, computed in `workers` processes."""
-    args = [(file, sha, config.chunk_size, config.chunk_overlap, int(config.max_file_mb * 2**20), config.tokenizer)
-            for file, sha in todo]
+def _prepare_all(todo: list[tuple[str, str]], config: Config, workers: int, progress=None) -> Iterator:
+    """Prepared documents in `todo` order, computed in `workers` processes.
+    OCR pages are reported to `progress` as ("ocr:<file>", page, pages)."""
+    # One onnxruntime thread per worker: N workers x N threads would oversubscribe the cores.
+    options = LoadOptions.from_config(config, ocr_threads=1 if workers > 1 else 0)
+    args = [(file, sha, options, config.tokenizer) for file, sha in todo]
+    on_page = (lambda file, n, total: progress(f"ocr:{file}", n, total)) if progress else None
     if workers <= 1:
-        yield from map(_prepare, args)
+        ocr.set_progress(on_page)
+        try:
+            yield from map(_prepare, args)
+        finally:
+            ocr.set_progress(None)
         return
-    with multiprocessing.get_context(_start_method()).Pool(workers) as pool:
-        yield from pool.imap(_prepare, args, chunksize=16)
+    context = multiprocessing.get_context(_start_method())
+    pages = context.Queue() if on_page else None
+    relay = threading.Thread(target=_relay, args=(pages, on_page), daemon=True) if pages else None
+    # OCR makes one file minutes of work: hand files out one at a time then.
+    chunksize = 1 if any(Path(f).suffix.lower() in OCR_CANDIDATES for f, _ in todo) else 16
+    try:
+        with context.Pool(workers, initializer=_init_worker, initargs=(pages,)) as pool:
+            if relay:
+                relay.start()  # after the fork: a child never inherits a running thread
+            yield from pool.imap(_prepare, args, chunksize=chunksize)
+    finally:
+        if relay and relay.is_alive():
+            pages.put(None)
+            relay.join(timeout=5)
+
+
+def _init_worker(pages) -> None:
+    if pages is not None:
+        ocr.set_progress(lambda file, n, total: pages.put((file, n, total)))
+
+
+def _relay(pages, on_page) -> None:
+    """Forward the workers' page reports to the progress callback."""
+    for item in iter(pages.get, None):
+        try:
+            on_page(*item)
+        except Exception:
+            pass  # a progress display must never stop a build
 
 
 def _start_method() -> str:
@@ -261,9 +302,9 @@ def _start_method() -> str:
 def _prepare(args) -> str | tuple:
     """Read, clean, chunk and count the terms of one file (runs in a worker).
     Returns (meta, text, chunks, term counts per chunk) or the refusal reason."""
-    file, sha, chunk_size, chunk_overlap, max_bytes, tokenizer = args
+    file, sha, options, tokenizer = args
     try:
-        doc = read_document(file, chunk_size, chunk_overlap, max_bytes, sha)
+        doc = read_document(file, options, sha)
     except DocumentError as exc:
         return exc.reason
     tokenize = get_tokenizer(tokenizer)

@@ -42,7 +42,8 @@ from .vectors import VectorWriter
 
 FORMAT_VERSION = 2
 # Bump when cleaning or chunking rules change in a way that changes chunk text.
-PIPELINE_VERSION = 4  # 3: linear-time cleaning, chunk length cap, title line cap; 4: delivered-date year
+PIPELINE_VERSION = 5  # 3: linear-time cleaning, chunk length cap, title line cap; 4: delivered-date year;
+# 5: PDF ruled tables read by pdfplumber, scanned pages by OCR, chunks carry OCR marks
 # Opening an index checks every file's size; its SHA-256 too up to this many
 # bytes in all (~0.1 s). Larger indexes: `assistant info --verify`.
 VERIFY_HASH_MAX_BYTES = 128 * 2**20

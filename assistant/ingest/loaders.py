@@ -9,14 +9,45 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
+from importlib import import_module
 from functools import lru_cache
 from pathlib import Path
 
 from ..errors import DocumentError, UnsupportedFormatError
+from .base import LoadedText, LoadOptions
 
-TEXT_EXTENSIONS = {".txt", ".md", ".markdown"}
-HTML_EXTENSIONS = {".html", ".htm"}
-SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | {".pdf", ".docx"}
+TEXT_EXTENSIONS = (".txt", ".md", ".markdown")
+HTML_EXTENSIONS = (".html", ".htm")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+@dataclass(frozen=True)
+class Format:
+    """One supported kind of file: its name, the library that reads it (for the
+    README and error messages) and the loader, as "module:function" under
+    assistant.ingest, imported only when such a file is read."""
+
+    name: str
+    library: str
+    loader: str
+
+
+# The one list of supported inputs: the indexer, the UI upload and the HTTP API
+# read it. Adding a format is one loader function and one entry here.
+FORMATS: dict[str, Format] = {
+    **{ext: Format("text" if ext == ".txt" else "markdown", "built-in (encoding detection)", "loaders:load_text")
+       for ext in TEXT_EXTENSIONS},
+    **{ext: Format("html", "BeautifulSoup", "loaders:load_html") for ext in HTML_EXTENSIONS},
+    ".pdf": Format("pdf", "pypdf; pdfplumber (ruled tables); pypdfium2 + RapidOCR (scanned pages)", "pdf:load_pdf"),
+    **{ext: Format("image", "RapidOCR (PP-OCRv4)", "ocr:load_image") for ext in IMAGE_EXTENSIONS},
+    ".docx": Format("docx", "python-docx", "office:load_docx"),
+    ".doc": Format("doc", "antiword, else catdoc (Debian packages)", "office:load_doc"),
+    ".pptx": Format("pptx", "python-pptx", "office:load_pptx"),
+    ".ofd": Format("ofd", "ofdkit", "office:load_ofd"),
+    ".xlsx": Format("xlsx", "openpyxl", "sheets:load_xlsx"),
+    ".csv": Format("csv", "csv (standard library)", "sheets:load_csv"),
+}
+SUPPORTED_EXTENSIONS = frozenset(FORMATS)
 
 _BOMS = [
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -30,21 +61,16 @@ _BOMS = [
 _FALLBACK_ENCODINGS = ("gb18030", "big5")
 
 
-@dataclass
-class LoadedText:
-    text: str
-    format: str  # "text", "markdown", "html", "pdf", "docx"
-    encoding: str | None = None
-
-
-def load_file(path: str | Path, max_bytes: int | None = None) -> LoadedText:
+def load_file(path: str | Path, options: LoadOptions | None = None, *, max_bytes: int | None = None) -> LoadedText:
+    """Read one file with the loader its extension names. Raises `DocumentError`
+    (or `UnsupportedFormatError`) with a reason the user can act on."""
     path = Path(path)
+    options = options or LoadOptions(max_bytes=max_bytes)
     ext = path.suffix.lower()
-    if ext not in SUPPORTED_EXTENSIONS:
+    fmt = FORMATS.get(ext)
+    if fmt is None:
         raise UnsupportedFormatError(
-            path,
-            f"unsupported file type {ext or '(none)'!r}; supported: "
-            + ", ".join(sorted(SUPPORTED_EXTENSIONS)),
+            path, f"unsupported file type {ext or '(none)'!r}; supported: " + ", ".join(sorted(FORMATS)),
         )
     try:
         size = path.stat().st_size
@@ -52,24 +78,25 @@ def load_file(path: str | Path, max_bytes: int | None = None) -> LoadedText:
         raise DocumentError(path, f"cannot read file: {exc.strerror or exc}") from exc
     if size == 0:
         raise DocumentError(path, "empty file")
-    if max_bytes is not None and size > max_bytes:
-        raise DocumentError(
-            path, f"file too large ({size / 2**20:.1f} MB > limit {max_bytes / 2**20:.1f} MB)"
-        )
-    if ext == ".pdf":
-        loaded = _load_pdf(path)
-    elif ext == ".docx":
-        loaded = _load_docx(path, max_bytes)
-    else:
-        text, encoding = decode_bytes(path.read_bytes(), path)
-        if ext in HTML_EXTENSIONS:
-            loaded = LoadedText(html_to_text(text), "html", encoding)
-        else:
-            fmt = "text" if ext == ".txt" else "markdown"
-            loaded = LoadedText(text, fmt, encoding)
+    limit = options.max_bytes
+    if limit is not None and size > limit:
+        raise DocumentError(path, f"file too large ({size / 2**20:.1f} MB > limit {limit / 2**20:.1f} MB)")
+    module, function = fmt.loader.split(":")
+    loader = getattr(import_module(f"{__package__}.{module}"), function)
+    loaded = loader(path, options)
     if not loaded.text.strip():
         raise DocumentError(path, "no text content")
     return loaded
+
+
+def load_text(path: Path, options: LoadOptions) -> LoadedText:
+    text, encoding = decode_bytes(path.read_bytes(), path)
+    return LoadedText.of(text, FORMATS[path.suffix.lower()].name, encoding)
+
+
+def load_html(path: Path, options: LoadOptions) -> LoadedText:
+    text, encoding = decode_bytes(path.read_bytes(), path)
+    return LoadedText.of(html_to_text(text), "html", encoding)
 
 
 def decode_bytes(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
@@ -226,116 +253,3 @@ def _visible_text(tag, level: int = 7) -> str:
         else:
             stack.append((iter(node.contents), outer))
     return " ".join(parts)
-
-
-def _load_pdf(path: Path) -> LoadedText:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            raise DocumentError(path, "encrypted PDF; decrypt it first")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except DocumentError:
-        raise
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise DocumentError(path, f"unreadable PDF: {exc}") from exc
-    except Exception as exc:
-        # Damaged PDFs also fail in pypdf with NotImplementedError (an unknown
-        # stream filter), TypeError, IndexError, zlib.error, RecursionError, ...:
-        # found by fuzzing. The file cannot be read; the other files still can.
-        raise DocumentError(path, f"unreadable PDF: {type(exc).__name__}: {exc}") from exc
-    text = "\n\n".join(pages)
-    if not text.strip():
-        raise DocumentError(path, "PDF has no extractable text (scanned images? run OCR first)")
-    return LoadedText(text, "pdf")
-
-
-# A .docx is a zip archive, and python-docx inflates its parts in memory: a few
-# kilobytes can declare gigabytes (a zip bomb). The bound on the inflated total is
-# 10x the file-size limit (200 MB with the default max_file_mb of 20): it admits
-# any real document (a file near the size limit is mostly images, which do not
-# compress; 200 MB of XML is some 100,000 pages) and caps what is held in memory.
-# Without a file-size limit, the same 200 MB.
-DOCX_EXPANSION = 10
-DOCX_MAX_UNCOMPRESSED = DOCX_EXPANSION * 20 * 2**20
-DOCX_MAX_MEMBERS = 10_000  # Word writes ~10-30 parts, a few hundred with many images
-# Per member. Word XML deflates 5-30:1; even 20,000 identical paragraphs give
-# 266:1 (measured). Deflate tops out near 1032:1, which is what bombs use.
-DOCX_MAX_RATIO = 500
-_RATIO_FLOOR = 2**20  # parts under 1 MB may compress arbitrarily well: they cost nothing
-
-
-def check_zip_bounds(path: Path, max_bytes: int | None = None) -> None:
-    """Refuse an archive whose declared contents are too large, too many or too
-    compressible, before anything is inflated. The declared sizes bind: Python's
-    zipfile never returns more bytes for a member than its directory entry says."""
-    import zipfile
-
-    limit = DOCX_EXPANSION * max_bytes if max_bytes else DOCX_MAX_UNCOMPRESSED
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise DocumentError(path, f"unreadable .docx (not a valid zip archive): {exc}") from exc
-    if len(members) > DOCX_MAX_MEMBERS:
-        raise DocumentError(path, f".docx archive has {len(members)} members (limit {DOCX_MAX_MEMBERS}); refusing it")
-    total = sum(m.file_size for m in members)
-    if total > limit:
-        raise DocumentError(
-            path, f".docx inflates to {total / 2**20:.1f} MB (limit {limit / 2**20:.1f} MB); refusing a possible zip bomb"
-        )
-    for m in members:
-        if m.file_size > _RATIO_FLOOR and m.file_size > DOCX_MAX_RATIO * max(m.compress_size, 1):
-            ratio = m.file_size / max(m.compress_size, 1)
-            raise DocumentError(
-                path, f".docx member {m.filename!r} has compression ratio {ratio:.0f}:1 "
-                f"(limit {DOCX_MAX_RATIO}:1); refusing a possible zip bomb"
-            )
-
-
-def _load_docx(path: Path, max_bytes: int | None = None) -> LoadedText:
-    check_zip_bounds(path, max_bytes)
-    try:
-        return LoadedText(_docx_text(path), "docx")
-    except Exception as exc:
-        # A damaged package fails deep inside zipfile, zlib, lxml or python-docx
-        # (BadZipFile, zlib.error, XMLSyntaxError, KeyError, ...): whichever it is,
-        # this file cannot be read, and indexing must go on with the others.
-        raise DocumentError(path, f"unreadable .docx: {type(exc).__name__}: {exc}") from exc
-
-
-def _docx_text(path: Path) -> str:
-    import docx
-    from docx.enum.style import WD_STYLE_TYPE
-
-    document = docx.Document(str(path))
-    # Paragraph style names resolved once. python-docx's `Paragraph.style` looks
-    # for the default style through every style on each call (~2 ms): a document
-    # of 20,000 paragraphs took 40 s. Same rule: unknown or missing id -> default.
-    paragraph_styles = [s for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH]
-    names = {s.style_id: s.name for s in paragraph_styles}
-    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
-    default_name = default.name if default is not None else ""
-    blocks: list[str] = []
-    body = document.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            para = docx.text.paragraph.Paragraph(child, document)
-            text = para.text.strip()
-            if not text:
-                continue
-            style = names.get(child.style, default_name) or ""
-            match = re.match(r"(?:Heading|标题)\s*(\d)", style)
-            if style == "Title":
-                text = "# " + text
-            elif match:
-                text = "#" * min(int(match.group(1)) + 1, 6) + " " + text
-            blocks.append(text)
-        elif tag == "tbl":
-            table = docx.table.Table(child, document)
-            rows = ["\t".join(cell.text.strip() for cell in row.cells) for row in table.rows]
-            blocks.append("\n".join(rows))
-    return "\n\n".join(blocks)

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from ..answer import Answer
+from ..ingest.loaders import SUPPORTED_EXTENSIONS
 from .render import CSS, answer_markdown, source_cards, status_line
 from .service import AssistantService
 
@@ -18,7 +19,7 @@ EXAMPLES = [
     "重庆IPv6用户连接数是多少？",
     "How many internet users did Chongqing have in 2024?",
 ]
-UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf", ".docx"]
+UPLOAD_TYPES = sorted(SUPPORTED_EXTENSIONS)  # the one list the indexer reads
 
 
 def _gradio():
@@ -118,7 +119,7 @@ def build_app(service: AssistantService):
                 )
         with gr.Tab("文档 Documents"):
             files = gr.File(
-                label="上传文档 Upload (.txt .md .html .pdf .docx)", file_count="multiple",
+                label="上传文档 Upload (" + " ".join(UPLOAD_TYPES) + ")", file_count="multiple",
                 file_types=UPLOAD_TYPES, elem_id="upload",
             )
             add = gr.Button("上传并索引 Upload & index", variant="primary", elem_id="add")

@@ -51,9 +51,10 @@ def source_cards(answer: Answer | None) -> str:
         else:
             body = html.escape(quote)
         body = body.replace("\t", " │ ").replace("\n", "<br>")
+        ocr = f'<span class="src-ocr" title="从图像识别 read from an image by OCR">{html.escape(c.ocr_mark)}</span>' if c.ocr else ""
         cards.append(
             f'<div class="src-card" id="src-{c.number}">'
-            f'<div class="src-head"><span class="src-n">[{c.number}]</span> {html.escape(c.title)}</div>'
+            f'<div class="src-head"><span class="src-n">[{c.number}]</span> {html.escape(c.title)}{ocr}</div>'
             f'<div class="src-path">{html.escape(c.section_path)}</div>'
             f'<div class="src-meta">{html.escape(_when(c))} · {html.escape(c.doc_id)}</div>'
             f'<div class="src-quote">{body}</div></div>'
@@ -78,6 +79,8 @@ CSS = """
 .src-card:target {border-color: #0969da; box-shadow: 0 0 0 2px #0969da33;}
 .src-head {font-weight: 600;}
 .src-n {color: #0969da;}
+.src-ocr {margin-left: 6px; font-size: 0.75em; font-weight: 600; color: #9a6700; background: #fff8c5;
+  border: 1px solid #d4a72c; border-radius: 4px; padding: 0 4px;}
 .src-path {font-size: 0.85em; color: #57606a; margin: 2px 0;}
 .src-meta {font-size: 0.8em; color: #8c959f; margin-bottom: 4px;}
 .src-quote {font-size: 0.9em; line-height: 1.5; max-height: 14em; overflow-y: auto;}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..answerers import answerer_for, create_answerer, find_gguf
 from ..config import Config
-from ..documents import read_document
+from ..documents import LoadOptions, read_document
 from ..errors import AssistantError, DocumentError
 from ..index import Index, build_index, default_index_path
 from ..pipeline import Assistant
@@ -100,7 +100,11 @@ class AssistantService:
                 return results
 
             def on_file(path: str, n: int, total: int) -> None:
-                if progress is not None:
+                if progress is None:
+                    return
+                if path.startswith("ocr:"):
+                    progress((n, total), desc=f"文字识别 OCR {Path(path[4:]).name}", unit="page")
+                else:
                     progress((n, total), desc=f"索引 Indexing {Path(path).name}")
 
             report = build_index([str(self.corpus)], self.index_path, self.config, progress=on_file)
@@ -114,18 +118,23 @@ class AssistantService:
                     item.path.unlink(missing_ok=True)  # not indexable: do not keep it around
                     results.append({"file": name, "status": "skipped", "detail": skipped[item.name]})
                     continue
-                chunks = documents.get(doc_id, {}).get("n_chunks", 0)
-                detail = f"{chunks} chunks" + (f"; {item.note}" if item.note else "")
+                meta = documents.get(doc_id, {})
+                detail = f"{meta.get('n_chunks', 0)} chunks"
+                if meta.get("ocr_pages"):
+                    detail += f", {meta['ocr_pages']} pages read by OCR"
+                detail += "".join(f"; {note}" for note in [*meta.get("warnings", []), item.note] if note)
                 results.append({"file": name, "status": "indexed", "detail": detail, "doc_id": doc_id})
         return results
 
     def _over_chunk_limit(self, stored) -> str | None:
         """Why this upload is refused as too large for the index, if it is."""
         total = 0
+        # Without OCR: scanned pages are bounded by ocr_max_pages instead, and are
+        # read once, by the build, with its progress bar.
+        options = LoadOptions.from_config(self.config, ocr=False)
         for _, item in stored:
             try:
-                doc = read_document(item.path, self.config.chunk_size, self.config.chunk_overlap,
-                                    int(self.config.max_file_mb * 2**20))
+                doc = read_document(item.path, options)
             except DocumentError:
                 continue  # reported per file by the build
             total += len(doc.chunks)

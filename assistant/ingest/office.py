@@ -1,0 +1,400 @@
+"""Office documents: Word (.docx with python-docx, Word 97 .doc with antiword or
+catdoc), PowerPoint (.pptx) and OFD, the national fixed-layout format (GB/T 33190).
+Archives are checked for zip bombs before anything is inflated."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from ..errors import DocumentError
+from .base import LoadedText, LoadOptions
+
+# A .docx is a zip archive, and python-docx inflates its parts in memory: a few
+# kilobytes can declare gigabytes (a zip bomb). The bound on the inflated total is
+# 10x the file-size limit (200 MB with the default max_file_mb of 20): it admits
+# any real document (a file near the size limit is mostly images, which do not
+# compress; 200 MB of XML is some 100,000 pages) and caps what is held in memory.
+# Without a file-size limit, the same 200 MB. The same bounds serve .pptx and .ofd,
+# which are zip archives of XML and media too.
+DOCX_EXPANSION = 10
+DOCX_MAX_UNCOMPRESSED = DOCX_EXPANSION * 20 * 2**20
+DOCX_MAX_MEMBERS = 10_000  # Word writes ~10-30 parts, a few hundred with many images
+# Per member. Word XML deflates 5-30:1; even 20,000 identical paragraphs give
+# 266:1 (measured). Deflate tops out near 1032:1, which is what bombs use.
+DOCX_MAX_RATIO = 500
+_RATIO_FLOOR = 2**20  # parts under 1 MB may compress arbitrarily well: they cost nothing
+
+
+def check_zip_bounds(path: Path, max_bytes: int | None = None, kind: str = ".docx") -> None:
+    """Refuse an archive whose declared contents are too large, too many or too
+    compressible, before anything is inflated. The declared sizes bind: Python's
+    zipfile never returns more bytes for a member than its directory entry says.
+    `kind` (".docx", ".pptx", ".ofd", ".xlsx") names the format in the messages."""
+    import zipfile
+
+    limit = DOCX_EXPANSION * max_bytes if max_bytes else DOCX_MAX_UNCOMPRESSED
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise DocumentError(path, f"unreadable {kind} (not a valid zip archive): {exc}") from exc
+    if len(members) > DOCX_MAX_MEMBERS:
+        raise DocumentError(path, f"{kind} archive has {len(members)} members (limit {DOCX_MAX_MEMBERS}); refusing it")
+    total = sum(m.file_size for m in members)
+    if total > limit:
+        raise DocumentError(
+            path, f"{kind} inflates to {total / 2**20:.1f} MB (limit {limit / 2**20:.1f} MB); refusing a possible zip bomb"
+        )
+    for m in members:
+        if m.file_size > _RATIO_FLOOR and m.file_size > DOCX_MAX_RATIO * max(m.compress_size, 1):
+            ratio = m.file_size / max(m.compress_size, 1)
+            raise DocumentError(
+                path, f"{kind} member {m.filename!r} has compression ratio {ratio:.0f}:1 "
+                f"(limit {DOCX_MAX_RATIO}:1); refusing a possible zip bomb"
+            )
+
+
+def load_docx(path: Path, options: LoadOptions) -> LoadedText:
+    check_zip_bounds(path, options.max_bytes)
+    try:
+        return LoadedText.of(_docx_text(path), "docx")
+    except Exception as exc:
+        # A damaged package fails deep inside zipfile, zlib, lxml or python-docx
+        # (BadZipFile, zlib.error, XMLSyntaxError, KeyError, ...): whichever it is,
+        # this file cannot be read, and indexing must go on with the others.
+        raise DocumentError(path, f"unreadable .docx: {type(exc).__name__}: {exc}") from exc
+
+
+def _docx_text(path: Path) -> str:
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document(str(path))
+    # Paragraph style names resolved once. python-docx's `Paragraph.style` looks
+    # for the default style through every style on each call (~2 ms): a document
+    # of 20,000 paragraphs took 40 s. Same rule: unknown or missing id -> default.
+    paragraph_styles = [s for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH]
+    names = {s.style_id: s.name for s in paragraph_styles}
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    default_name = default.name if default is not None else ""
+    blocks: list[str] = []
+    body = document.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            para = docx.text.paragraph.Paragraph(child, document)
+            text = para.text.strip()
+            if not text:
+                continue
+            style = names.get(child.style, default_name) or ""
+            match = re.match(r"(?:Heading|标题)\s*(\d)", style)
+            if style == "Title":
+                text = "# " + text
+            elif match:
+                text = "#" * min(int(match.group(1)) + 1, 6) + " " + text
+            blocks.append(text)
+        elif tag == "tbl":
+            table = docx.table.Table(child, document)
+            rows = ["\t".join(cell.text.strip() for cell in row.cells) for row in table.rows]
+            blocks.append("\n".join(rows))
+    return "\n\n".join(blocks)
+
+
+# ------------------------------------------------------------------ Word 97 (.doc)
+
+# antiword takes well under a second on a 20 MB .doc; a minute means it is stuck
+# on a damaged file, and the indexer must move on.
+DOC_TOOL_TIMEOUT = 60
+# What the first bytes of a file named .doc say it really is.
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003 (an OLE2 compound file)
+_RTF_MAGIC = b"{\\rtf"  # Word's "save as RTF", often still named .doc
+_ZIP_MAGIC = b"PK\x03\x04"  # a .docx with the wrong extension
+_INSTALL_HINT = "install them with `apt-get install antiword catdoc`"
+# DocBook sections (antiword -x db) to Markdown levels, as load_docx maps Word's
+# styles: Title -> "#", Heading 1 (a DocBook chapter) -> "##", Heading 2 -> "###".
+_DOCBOOK_LEVELS = {"chapter": 2, "sect1": 3, "sect2": 4, "sect3": 5, "sect4": 6, "sect5": 6}
+_DOCBOOK_TABLES = frozenset({"informaltable", "table"})
+_DOCBOOK_BLOCKS = frozenset(_DOCBOOK_LEVELS) | _DOCBOOK_TABLES | {"para", "itemizedlist", "orderedlist"}
+# A leading paragraph this short with no closing punctuation, before the first
+# heading, is the document's title (Word's Title style, which antiword does not
+# mark). The cleaner would otherwise drop it as a print masthead.
+DOC_TITLE_MAX_CHARS = 60
+_OPEN_END = re.compile(r"[^。！？!?；;：:，,.…]$")
+
+
+class _ToolFailed(Exception):
+    """antiword or catdoc could not read the file; the message says why."""
+
+
+def load_doc(path: Path, options: LoadOptions) -> LoadedText:
+    with open(path, "rb") as f:
+        head = f.read(512)
+    if head.startswith(_ZIP_MAGIC):
+        return load_docx(path, options)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        from .loaders import load_html  # Word's "save as web page", named .doc
+
+        return load_html(path, options)
+    if head.startswith(_RTF_MAGIC):
+        readers = [("catdoc", _catdoc)]  # antiword reads no RTF
+    elif head.startswith(_OLE2_MAGIC):
+        readers = [("antiword", _antiword), ("catdoc", _catdoc)]
+    else:
+        # catdoc prints any other file as if it were text: refuse instead of indexing noise.
+        raise DocumentError(path, "not a Word 97-2003 document (no OLE2 or RTF header); the file may be damaged")
+    available = [(name, read, tool) for name, read in readers if (tool := shutil.which(name))]
+    if not available:
+        names = " nor ".join(name for name, _ in readers)
+        missing = f"neither {names} is" if len(readers) > 1 else f"{names} is not"
+        raise DocumentError(path, f".doc file skipped: {missing} installed; {_INSTALL_HINT}")
+    failures = []
+    for name, read, tool in available:
+        try:
+            text = read(tool, path)
+        except _ToolFailed as exc:
+            failures.append(f"{name}: {exc}")
+            continue
+        if text.strip():
+            return LoadedText.of(text, "doc")
+        failures.append(f"{name}: no text found")
+    raise DocumentError(path, "unreadable .doc (" + "; ".join(failures) + ")")
+
+
+def _run_tool(argv: list[str]) -> str:
+    """Run a converter without a shell and return its standard output as text."""
+    name = Path(argv[0]).name
+    try:
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=DOC_TOOL_TIMEOUT)
+    except subprocess.TimeoutExpired as exc:
+        raise _ToolFailed(f"gave no result within {DOC_TOOL_TIMEOUT} s") from exc
+    except OSError as exc:
+        raise _ToolFailed(f"could not run {name}: {exc}") from exc
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise _ToolFailed(lines[0].strip() if lines else f"exit status {done.returncode}")
+    return done.stdout.decode("utf-8", "replace")
+
+
+def _file_arg(path: Path) -> str:
+    # Absolute, so a file named "-x.doc" is never read as an option.
+    return os.fspath(path.absolute())
+
+
+def _antiword(tool: str, path: Path) -> str:
+    """antiword's DocBook output keeps what its text output loses: heading styles
+    as sections, and table cells whole (text mode wraps a long cell over several
+    `|...|` lines, splitting numbers like 24|95). DocBook is always UTF-8."""
+    xml = _run_tool([tool, "-x", "db", _file_arg(path)])
+    try:
+        root = ET.fromstring(xml.encode("utf-8"))
+    except ET.ParseError:
+        # Text mode as a second chance; -m UTF-8.txt, or Chinese becomes "?" in a C locale.
+        return _pipe_rows_to_tabs(_run_tool([tool, "-m", "UTF-8.txt", "-w", "0", _file_arg(path)]))
+    blocks: list[str] = []
+    _docbook_blocks(root, blocks)
+    _promote_title(blocks)
+    return "\n\n".join(blocks)
+
+
+def _docbook_blocks(element: ET.Element, blocks: list[str]) -> None:
+    """Headings, paragraphs and tables of antiword's DocBook, in document order."""
+    for child in element:
+        tag = child.tag
+        if tag in ("bookinfo", "title"):  # metadata (mis-decoded for Chinese); titles go with their section
+            continue
+        if tag in _DOCBOOK_LEVELS:
+            title = _inline(child.find("title"))
+            if title:
+                blocks.append("#" * _DOCBOOK_LEVELS[tag] + " " + title)
+            _docbook_blocks(child, blocks)
+        elif tag in _DOCBOOK_TABLES:
+            rows = ["\t".join(_inline(cell).replace("\t", " ") for cell in row.iter("entry")) for row in child.iter("row")]
+            blocks.append("\n".join(rows))
+        elif tag == "para" and not any(d.tag in _DOCBOOK_BLOCKS for d in child.iter() if d is not child):
+            lines = (line.strip() for line in "".join(child.itertext()).splitlines())
+            text = "\n".join(line for line in lines if line)
+            if text:
+                blocks.append(text)
+        else:  # lists, and the paragraphs antiword wraps around tables
+            if child.text and child.text.strip():
+                blocks.append(child.text.strip())
+            _docbook_blocks(child, blocks)
+
+
+def _inline(element: ET.Element | None) -> str:
+    return "" if element is None else " ".join("".join(element.itertext()).split())
+
+
+def _promote_title(blocks: list[str]) -> None:
+    first = blocks[0] if blocks else ""
+    heading_follows = any(b.startswith("#") for b in blocks[1:])
+    if (heading_follows and not first.startswith("#") and "\n" not in first and "\t" not in first
+            and len(first) <= DOC_TITLE_MAX_CHARS and _OPEN_END.search(first)):
+        blocks[0] = "# " + first
+
+
+def _pipe_rows_to_tabs(text: str) -> str:
+    """antiword's text tables (`|cell  |cell  |`) as tab-separated rows."""
+    lines = []
+    for line in text.splitlines():
+        s = line.strip()
+        if len(s) > 1 and s.startswith("|") and s.endswith("|"):
+            line = "\t".join(cell.strip() for cell in s[1:-1].split("|"))
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def _catdoc(tool: str, path: Path) -> str:
+    """catdoc prints a paragraph per line and a table row as tab-separated cells;
+    paragraphs become blank-line separated, a table's rows stay together."""
+    out = _run_tool([tool, "-w", "-d", "utf-8", _file_arg(path)])
+    blocks: list[str] = []
+    table: list[str] = []
+    for line in out.replace("\f", "\n").splitlines():
+        if "\t" in line:
+            table.append(line.strip(" \r\u3000"))
+            continue
+        if table:
+            blocks.append("\n".join(table))
+            table = []
+        if line.strip():
+            blocks.append(line.strip())
+    if table:
+        blocks.append("\n".join(table))
+    return "\n\n".join(blocks)
+
+
+# ------------------------------------------------------------- PowerPoint (.pptx)
+
+# The heading of each slide. A slide is a section of its own, so no chunk mixes
+# two slides and each citation names its slide.
+SLIDE_HEADING = "## 第{number}页"
+# Header of a chart's category column when its axis has no title ("category").
+CHART_CATEGORY_LABEL = "类别"
+
+
+def load_pptx(path: Path, options: LoadOptions) -> LoadedText:
+    check_zip_bounds(path, options.max_bytes, kind=".pptx")
+    try:
+        return LoadedText.of(_pptx_text(path), "pptx")
+    except Exception as exc:
+        # As for .docx: whatever a damaged package throws, this file is unreadable.
+        raise DocumentError(path, f"unreadable .pptx: {type(exc).__name__}: {exc}") from exc
+
+
+def _pptx_text(path: Path) -> str:
+    import pptx
+
+    deck = pptx.Presentation(str(path))
+    slides = []
+    for number, slide in enumerate(deck.slides, start=1):
+        title_shape = slide.shapes.title
+        title = _one_line(title_shape.text_frame.text) if title_shape is not None else ""
+        # By id: python-pptx makes a new proxy object on every access.
+        title_id = title_shape.shape_id if title_shape is not None else None
+        shapes = [s for s in _reading_order(slide.shapes) if s.shape_id != title_id]
+        body = [block for shape in shapes for block in _shape_blocks(shape)]
+        slides.append((number, title, body))
+    if not any(title or body for _, title, body in slides):
+        return ""
+    # The deck's title heads the text, so that the first slide is a section like
+    # the others and not taken for the document title.
+    deck_title = next((t for _, t, _ in slides if t), "") or _one_line(deck.core_properties.title or "") or path.stem
+    out = [f"# {deck_title}"]
+    for number, title, body in slides:
+        out.append(SLIDE_HEADING.format(number=number) + (f" {title}" if title else ""))
+        out.extend(body)
+    return "\n\n".join(out)
+
+
+def _reading_order(shapes) -> list:
+    """Top to bottom, then left to right: the order the XML lists shapes in is
+    their stacking order, which says nothing about where they stand."""
+    return sorted(shapes, key=lambda s: (s.top or 0, s.left or 0))
+
+
+def _shape_blocks(shape) -> list[str]:
+    from pptx.shapes.group import GroupShape
+
+    if isinstance(shape, GroupShape):
+        return [b for inner in _reading_order(shape.shapes) for b in _shape_blocks(inner)]
+    if getattr(shape, "has_table", False):
+        rows = ["\t".join(_one_line(cell.text) for cell in row.cells) for row in shape.table.rows]
+        return ["\n".join(rows)]
+    if getattr(shape, "has_chart", False):
+        try:
+            return _chart_blocks(shape.chart)
+        except Exception:  # an odd chart (scatter, broken data cache) loses its table, not the deck
+            return []
+    if getattr(shape, "has_text_frame", False):
+        # python-pptx gives a line break inside a paragraph as "\v".
+        lines = (p.text.replace("\v", "\n").strip() for p in shape.text_frame.paragraphs)
+        text = "\n".join(line for line in lines if line)
+        return [text] if text else []
+    return []
+
+
+def _chart_blocks(chart) -> list[str]:
+    """A chart's figures as a table: a caption line, then categories by series."""
+    title = _one_line(chart.chart_title.text_frame.text) if chart.has_title else ""
+    blocks = [title] if title else []
+    for plot in chart.plots:
+        series = list(plot.series)
+        header = "\t".join([_category_label(chart), *(_one_line(s.name or "") for s in series)])
+        rows = [header]
+        for i, category in enumerate(plot.categories):
+            values = [s.values[i] if i < len(s.values) else None for s in series]
+            rows.append("\t".join([_one_line(str(category)), *(_number(v) for v in values)]))
+        blocks.append("\n".join(rows))
+    return blocks
+
+
+def _category_label(chart) -> str:
+    """The header of the category column: the axis title, else a word for it
+    (an empty first cell would be stripped from the row as whitespace)."""
+    try:
+        axis = chart.category_axis
+        label = _one_line(axis.axis_title.text_frame.text) if axis.has_title else ""
+    except (ValueError, AttributeError):  # pie and doughnut charts have no category axis
+        label = ""
+    return label or CHART_CATEGORY_LABEL
+
+
+def _number(value) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.replace("\t", " ").split())
+
+
+# --------------------------------------------------------------------- OFD (.ofd)
+
+def load_ofd(path: Path, options: LoadOptions) -> LoadedText:
+    check_zip_bounds(path, options.max_bytes, kind=".ofd")
+    import ofdkit
+
+    try:
+        with ofdkit.open(path) as document:
+            if len(document.pages) > options.max_pages:
+                raise DocumentError(path, f".ofd has {len(document.pages)} pages (limit {options.max_pages}); refusing it")
+            # ofdkit rebuilds lines and paragraphs from the glyph positions; pages
+            # are separated by blank lines like paragraphs.
+            text = document.text("\n\n")
+            warnings = list(document.warnings)
+    except DocumentError:
+        raise
+    except ofdkit.OFDError as exc:
+        raise DocumentError(path, f"unreadable .ofd: {exc}") from exc
+    except Exception as exc:
+        raise DocumentError(path, f"unreadable .ofd: {type(exc).__name__}: {exc}") from exc
+    loaded = LoadedText.of(text, "ofd")
+    loaded.warnings.extend(f"OFD: {w}" for w in warnings)
+    return loaded
