@@ -15,6 +15,8 @@
 from .chunking import Chunk
 from .config import Config
 from .documents import Document, read_document
+from .ingest.base import LoadOptions
+from .ingest.loaders import FORMATS, SUPPORTED_EXTENSIONS
 from .errors import (
     AssistantError,
     ConfigError,
@@ -47,16 +49,19 @@ __all__ = [
     "Document",
     "DocumentError",
     "Embedder",
+    "FORMATS",
     "Index",
     "IndexCorruptError",
     "IndexMismatchError",
     "IndexNotFoundError",
     "IndexReport",
+    "LoadOptions",
     "MissingDependencyError",
     "ModelError",
     "QuestionError",
     "Relevance",
     "RelevanceGate",
+    "SUPPORTED_EXTENSIONS",
     "SearchHit",
     "UnsupportedFormatError",
     "build_index",

@@ -3,14 +3,13 @@
     .venv/bin/python bench/ocr.py --pages 8     # Markdown on stdout, bench/results/ocr.json
 
 Pages are drawn from the seed reports' cleaned text (the Sichuan report, 004)
-with Pillow and WenQuanYi Zen Hei at 200 dpi A4, 26 lines of 36 characters
-(a dense page), and saved as one image-only PDF. Measured:
+with Pillow and WenQuanYi Zen Hei at 200 dpi A4, 22 lines of 36 characters
+(a dense page), one PNG per page. Measured:
 * character accuracy: difflib ratio between the drawn and the OCR'd text
-  (spaces and line breaks removed);
+  (spaces and line breaks removed, NFKC: `,` and `，` are the same character);
 * figures exact: of the digit runs drawn (`20.7`, `825.8`, `78.2%`), the share
   found verbatim in the OCR'd text;
-* pages per minute of `assistant index` on that PDF split into one file per
-  page, with 1 and 2 worker processes (a cold OCR cache each time), and again
+* pages per minute of `assistant index` on those pages, with 1 and 2 worker processes (a cold OCR cache each time), and again
   with a warm cache (re-indexing after a rebuild)."""
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ from assistant import Config, build_index  # noqa: E402
 from assistant.documents import LoadOptions, read_document  # noqa: E402
 from tests.scans import render_page  # noqa: E402
 
-LINES_PER_PAGE = 26
+LINES_PER_PAGE = 22  # what fits between the margins of tests/scans.render_page
 CHARS_PER_LINE = 36
 _FIGURE_RE = re.compile(r"\d+(?:\.\d+)?%?")
 
@@ -48,8 +48,8 @@ def accuracy(pages: list[list[str]], folder: Path) -> dict:
     ratios, drawn, exact = [], 0, 0
     for i, lines in enumerate(pages):
         doc = read_document(folder / f"page{i:03d}.png", LoadOptions(ocr_cache=None))
-        read = "".join(doc.text.split())
-        truth = "".join(lines)
+        read = unicodedata.normalize("NFKC", "".join(doc.text.split()))
+        truth = unicodedata.normalize("NFKC", "".join(lines))
         ratios.append(difflib.SequenceMatcher(None, truth, read, autojunk=False).ratio())
         figures = _FIGURE_RE.findall(truth)
         drawn += len(figures)

@@ -44,7 +44,7 @@ class ScriptedOCR:
     def enqueue(self, lines: list[tuple[str, float]]) -> None:
         self._queue.append(lines)
 
-    def __call__(self, image):
+    def __call__(self, image, **settings):
         if not self._queue:
             raise AssertionError("OCR was called without a scripted page")
         self.calls += 1

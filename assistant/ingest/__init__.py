@@ -1,9 +1,11 @@
-"""Reading files and cleaning their text."""
+"""Reading files and cleaning their text: one loader per format (the FORMATS
+registry in loaders.py), all taking `LoadOptions` and returning `LoadedText`."""
 
+from .base import LoadedText, LoadOptions, Part
 from .clean import CleanResult, Dropped, clean_text
-from .loaders import SUPPORTED_EXTENSIONS, LoadedText, decode_bytes, load_file
+from .loaders import FORMATS, SUPPORTED_EXTENSIONS, Format, decode_bytes, load_file
 
 __all__ = [
-    "SUPPORTED_EXTENSIONS", "CleanResult", "Dropped", "LoadedText",
-    "clean_text", "decode_bytes", "load_file",
+    "FORMATS", "SUPPORTED_EXTENSIONS", "CleanResult", "Dropped", "Format", "LoadOptions", "LoadedText",
+    "Part", "clean_text", "decode_bytes", "load_file",
 ]

@@ -1,16 +1,18 @@
-"""Read a file of any supported format into plain text.
+"""Read a file of any supported format into text: the FORMATS registry, the
+text and HTML loaders (encoding detection, HTML to text).
 
-Each format is handled by a well-kept library (pypdf, python-docx, BeautifulSoup);
-text files go through encoding detection. Problems raise `DocumentError` with a
-reason a user can act on; the indexer reports them per file and carries on."""
+Each other format has its module (pdf, ocr, office, doc, sheets) and is
+handled by a well-kept library, imported only when such a file is read.
+Problems raise `DocumentError` with a reason a user can act on; the indexer
+reports them per file and carries on."""
 
 from __future__ import annotations
 
 import codecs
 import re
 from dataclasses import dataclass
-from importlib import import_module
 from functools import lru_cache
+from importlib import import_module
 from pathlib import Path
 
 from ..errors import DocumentError, UnsupportedFormatError
@@ -41,7 +43,7 @@ FORMATS: dict[str, Format] = {
     ".pdf": Format("pdf", "pypdf; pdfplumber (ruled tables); pypdfium2 + RapidOCR (scanned pages)", "pdf:load_pdf"),
     **{ext: Format("image", "RapidOCR (PP-OCRv4)", "ocr:load_image") for ext in IMAGE_EXTENSIONS},
     ".docx": Format("docx", "python-docx", "office:load_docx"),
-    ".doc": Format("doc", "antiword, else catdoc (Debian packages)", "office:load_doc"),
+    ".doc": Format("doc", "antiword, else catdoc (Debian packages)", "doc:load_doc"),
     ".pptx": Format("pptx", "python-pptx", "office:load_pptx"),
     ".ofd": Format("ofd", "ofdkit", "office:load_ofd"),
     ".xlsx": Format("xlsx", "openpyxl", "sheets:load_xlsx"),
