@@ -160,11 +160,13 @@ def test_uploaded_scan_is_answerable_with_an_ocr_marked_source(page, tmp_path):
     page.locator("#upload input[type=file]").set_input_files(str(png))
     page.wait_for_timeout(500)
     page.locator("#add").click()
-    page.wait_for_function(
-        "() => document.querySelector('#upload-result') && document.querySelector('#upload-result').innerText.includes('已索引')",
+    page.wait_for_function(  # this upload's row (an earlier test's result may still be shown)
+        "() => { const r = document.querySelector('#upload-result');"
+        " return r && /政务扫描件\\.png\\s+(已索引|跳过)/.test(r.innerText); }",
         timeout=120000,
     )
-    assert "pages read by OCR" in page.locator("#upload-result").inner_text()
+    result = page.locator("#upload-result").inner_text()
+    assert "已索引" in result and "1 pages read by OCR" in result
     page.get_by_role("tab", name="问答 Chat").click()
     answer, sources = ask(page, "2025年全市累计办件量是多少？")
     assert "3187万件" in answer and "OCR" in sources
