@@ -20,9 +20,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) install -c constraints.txt -e ".[all,dev]"
 	touch $(STAMP)
 
-# The chat UI over seeds/ on http://127.0.0.1:7860 (the index is built or updated first).
+# The chat UI, the HTTP API (/v1) and its docs (/docs) over seeds/ on http://127.0.0.1:7860
+# (the index is built or updated first).
 run: install system
-	$(BIN)/assistant ui
+	$(BIN)/assistant serve
 
 # Regenerates every number in eval/README.md: hybrid (the default) vs lexical
 # (about 45 minutes on 2 cores, 25 of them embedding the benchmark corpora once;

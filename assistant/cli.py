@@ -226,28 +226,34 @@ def _ui_auth(args):
     return None
 
 
-def cmd_ui(args) -> int:
-    from .ui.app import launch
-    from .ui.service import AssistantService
+def cmd_serve(args) -> int:
+    """`assistant serve` (and its alias `assistant ui`): API, OpenAI-compatible chat and UI on one port."""
+    from .server.launch import check_public_bind, read_api_keys, serve
 
-    auth = _ui_auth(args)
     config = _config(args)
-    print("正在准备索引 Preparing the index…", file=sys.stderr)
-    progress = _BuildProgress()
-    try:
-        service = AssistantService(config, index_path=args.index, progress=progress)
-    finally:
-        progress.close()
-    for notice in service.notices:
-        print(f"notice: {notice}", file=sys.stderr)
-    print(f"{service.last_report.summary()}", file=sys.stderr)
-    print(f"打开 Open http://{args.host}:{args.port}", file=sys.stderr)
-    try:
-        launch(service, args.host, args.port, auth)
-    except OSError as exc:  # port taken, address not available, ...
-        raise AssistantError(f"cannot serve the UI on {args.host}:{args.port}: {exc}") from exc
-    finally:
-        service.close()
+    keys = read_api_keys(args.api_key, args.api_key_file)
+    ui = not args.no_ui
+    if ui and args.workers > 1:
+        print("notice: with --workers > 1 the chat UI is not mounted: Gradio keeps each browser session in one "
+              "process's memory and the workers share one port. Serve the UI with --workers 1.", file=sys.stderr)
+        ui = False
+    auth = _ui_auth(args) if ui else None
+    check_public_bind(args.host, keys, args.no_auth)
+    if ui:  # the UI is built from a ready index: prepare it here, with progress bars
+        print("正在准备索引 Preparing the index…", file=sys.stderr)
+        progress = _BuildProgress()
+        try:
+            from .assembly import open_index
+
+            index, report = open_index(config, index_path=args.index, update=True, progress=progress)
+        finally:
+            progress.close()
+        for notice in dict.fromkeys(report.notices + index.notices):
+            print(f"notice: {notice}", file=sys.stderr)
+        print(report.summary(), file=sys.stderr)
+    url = f"http://{args.host}:{args.port}"
+    print(f"打开 Open {url}" + ("" if ui else "  (no UI)") + f" · API {url}/v1 · docs {url}/docs", file=sys.stderr)
+    serve(config, args.host, args.port, args.workers, keys, ui, auth, args.index, update=not ui)
     return 0
 
 
@@ -380,14 +386,20 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("ui", help="the chat UI in the browser (indexes the corpus first)")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
-    p.add_argument("--port", type=int, default=7860)
-    p.add_argument("--auth", help="USER:PASSWORD required to open the UI")
-    p.add_argument("--auth-file", help="file of USER:PASSWORD lines")
-    p.add_argument("--no-auth", action="store_true", help="allow a non-loopback bind without a password")
-    common(p)
-    p.set_defaults(func=cmd_ui)
+    for name, text in (("serve", "the HTTP API (/v1, OpenAI-compatible chat) and the chat UI on one port"),
+                       ("ui", "alias of serve")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+        p.add_argument("--port", type=int, default=7860)
+        p.add_argument("--workers", type=int, default=1, help="worker processes serving the API (default 1)")
+        p.add_argument("--api-key", help="key the API requires (Authorization: Bearer KEY)")
+        p.add_argument("--api-key-file", help="file of API keys, one per line")
+        p.add_argument("--auth", help="USER:PASSWORD required to open the UI")
+        p.add_argument("--auth-file", help="file of USER:PASSWORD lines")
+        p.add_argument("--no-auth", action="store_true", help="allow a non-loopback bind without keys or a password")
+        p.add_argument("--no-ui", action="store_true", help="serve the API only")
+        common(p)
+        p.set_defaults(func=cmd_serve)
 
     from .evaluation.runner import CONFIGS
 

@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Iterator
 
 from .answer import Answer
-from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft, answerer_for
+from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft
 from .answerers.base import loops
 from .answerers.extractive import ExtractiveAnswerer
 from .config import Config
 from .errors import QuestionError
-from .index import Index, build_index, default_index_path
-from .index.store import only_code_changed
+from .index import Index
 from .postprocess import (
     build_citations,
     check_numbers,
@@ -57,22 +56,11 @@ class Assistant:
     ) -> "Assistant":
         """Load the index of `corpus` (default `config.corpus_dir`), building it
         first if it does not exist, and the configured (or named) answerer."""
-        from .errors import IndexMismatchError, IndexNotFoundError
+        from .assembly import assemble, open_index
 
         config = config or Config.load()
-        corpus = str(corpus or config.corpus_dir)
-        path = Path(index_path) if index_path else default_index_path([corpus], config)
-        try:
-            index = Index.load(path, config)
-        except (IndexNotFoundError, IndexMismatchError) as exc:
-            # Missing, or written by an older version of this code (a layout
-            # change, not a user setting): build it. Other mismatches are the
-            # user's to resolve, with `assistant index --rebuild`.
-            if isinstance(exc, IndexMismatchError) and not only_code_changed(exc):
-                raise
-            build_index([corpus], path, config)
-            index = Index.load(path, config)
-        return cls(index, answerer_for(index, config, answerer), config)
+        index, _ = open_index(config, corpus, index_path)
+        return assemble(index, config, answerer)
 
     @property
     def mode(self) -> dict:

@@ -32,11 +32,31 @@ def find_gguf(config: Config, answering: bool = False) -> Path | None:
     return files[0] if files else None
 
 
+def available_answerers(config: Config) -> list[str]:
+    """The answerers this configuration can run, for menus and validation."""
+    names = ["extractive"]
+    if config.llm_model or find_gguf(config):
+        names.append("llama")
+    if config.answerer == "openai" or config.openai_model:
+        names.append("openai")
+    return names
+
+
+def default_answerer(config: Config) -> str:
+    """`answerer = "auto"` resolved: llama.cpp when a GGUF meant for answering is
+    there, else extractive. A test-only GGUF (Gemma 3 270M) can be chosen, never
+    the default."""
+    wanted = config.answerer
+    if wanted != "auto":
+        return wanted
+    return "llama" if config.llm_model or find_gguf(config, answering=True) else "extractive"
+
+
 def create_answerer(config: Config, name: str | None = None, idf=None, embedder=None, known=None,
                     translate=None, gate=None) -> Answerer:
     name = name or config.answerer
     if name == "auto":
-        name = "llama" if config.llm_model or find_gguf(config, answering=True) else "extractive"
+        name = default_answerer(config)
     if name == "extractive":
         return ExtractiveAnswerer(idf=idf, embedder=embedder, known=known, translate=translate, gate=gate)
     if name == "llama":
@@ -69,4 +89,4 @@ def answerer_for(index, config: Config, name: str | None = None) -> Answerer:
     )
 
 
-__all__ = ["ANSWERERS", "answerer_for", "NOT_FOUND", "NO_OUTPUT", "Answerer", "Draft", "ExtractiveAnswerer", "create_answerer", "find_gguf"]
+__all__ = ["ANSWERERS", "answerer_for", "available_answerers", "default_answerer", "NOT_FOUND", "NO_OUTPUT", "Answerer", "Draft", "ExtractiveAnswerer", "create_answerer", "find_gguf"]

@@ -79,9 +79,9 @@ def prepare(ec: EvalConfig, base: Config, docs: str) -> tuple[Assistant | None, 
         raise ModelError(f"eval config {ec.name!r} needs an embedder: {'; '.join(index.notices)}")
     if ec.answerer is None:
         return None, index
-    from ..answerers import answerer_for
+    from ..assembly import assemble
 
-    return Assistant(index, answerer_for(index, config, ec.answerer), config), index
+    return assemble(index, config, ec.answerer), index
 
 
 def evaluate_question(q: Question, config_name: str, index: Index, assistant: Assistant | None, scripts: bool) -> dict:

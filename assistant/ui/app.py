@@ -142,14 +142,27 @@ def build_app(service: AssistantService):
     return app
 
 
-def launch(service: AssistantService, host: str = "127.0.0.1", port: int = 7860, auth=None, quiet=False):
+def _launch_options(service: AssistantService) -> dict:
     gr = _gradio()
+    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"])  # no web fonts
+    return dict(max_file_size=f"{int(service.config.max_file_mb)}mb", css=CSS, theme=theme, show_error=False,
+                footer_links=[])
+
+
+def _queued(service: AssistantService):
     app = build_app(service)
     # Several users at once; the llama answerer serialises its own generation.
     app.queue(default_concurrency_limit=4, max_size=64)
-    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"])  # no web fonts
-    app.launch(
-        server_name=host, server_port=port, auth=auth, share=False, inbrowser=False, quiet=quiet,
-        max_file_size=f"{int(service.config.max_file_mb)}mb", css=CSS, theme=theme, show_error=False,
-        footer_links=[],
-    )
+    return app
+
+
+def launch(service: AssistantService, host: str = "127.0.0.1", port: int = 7860, auth=None, quiet=False):
+    app = _queued(service)
+    app.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False, quiet=quiet,
+               **_launch_options(service))
+
+
+def mount(fastapi_app, service: AssistantService, auth=None) -> None:
+    """The chat UI at / of the HTTP server's FastAPI app (same port as the API)."""
+    gr = _gradio()
+    gr.mount_gradio_app(fastapi_app, _queued(service), path="/", auth=auth, **_launch_options(service))

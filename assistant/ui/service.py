@@ -1,77 +1,83 @@
-"""What the UI needs from the product, thread-safe: one index and one set of
-answerers shared by every session; uploads and removals update the index under
-a lock and swap it in whole, so answers in progress keep reading the old one."""
+"""What the UI and the HTTP server need from the product, thread-safe: one
+index and one set of answerers shared by every session; uploads and removals
+update the index under a lock and swap it in whole, so answers in progress keep
+reading the old one. Several processes may serve one index: each notices a
+newly swapped index on its next request (a stat of the manifest) and loads it."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
 
-from ..answerers import answerer_for, create_answerer, find_gguf
+from ..answerers import available_answerers, default_answerer
+from ..assembly import AnswererPool, assemble, index_location, open_index
 from ..config import Config
 from ..documents import LoadOptions, read_document
 from ..errors import AssistantError, DocumentError
-from ..index import Index, build_index, default_index_path
+from ..index import Index, build_index
 from ..pipeline import Assistant
 from .uploads import UploadRejected, store_upload
 
 
 class AssistantService:
     def __init__(self, config: Config, corpus: str | Path | None = None, index_path: str | Path | None = None,
-                 progress=None):
+                 progress=None, update: bool = True):
         self.config = config
-        self.corpus = Path(corpus or config.corpus_dir)
-        self.index_path = Path(index_path) if index_path else default_index_path([str(self.corpus)], config)
+        self.corpus, self.index_path = index_location(config, corpus, index_path)
         self._write_lock = threading.Lock()
-        self._answerers: dict[str, object] = {}
-        self._answerer_lock = threading.Lock()
-        self.last_report = build_index([str(self.corpus)], self.index_path, config, progress=progress)
-        self.index = self._load()
-        self.notices = list(dict.fromkeys(self.last_report.notices + self.index.notices))
+        self._load_lock = threading.Lock()
+        self._pool = AnswererPool(config)
+        self.index, self.last_report = open_index(config, self.corpus, self.index_path, update=update, progress=progress)
+        self._generation = self.generation()
+        self.notices = list(dict.fromkeys((self.last_report.notices if self.last_report else []) + self.index.notices))
         self.assistant().ask("预热")  # load dictionaries now, not on the first user's question
 
     def _load(self) -> Index:
-        return Index.load(self.index_path, self.config)
+        index = Index.load(self.index_path, self.config)
+        self._generation = self.generation()
+        return index
+
+    def generation(self) -> tuple[int, int] | None:
+        """Which index is on disk: the manifest's inode and modification time. A
+        build swaps a whole new directory in, so both change; a stat costs ~2 µs."""
+        try:
+            st = os.stat(self.index_path / "manifest.json")
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns
+
+    def current(self) -> Index:
+        """The index to answer from: reloaded when another process (or thread)
+        has swapped a new one in since it was loaded. Never a half-written one:
+        builds swap complete directories, and loading holds the reader lock."""
+        generation = self.generation()
+        if generation is not None and generation != self._generation:
+            with self._load_lock:
+                if generation != self._generation:
+                    self.index = self._load()
+        return self.index
 
     # ---------------------------------------------------------------- answering
 
     def available_answerers(self) -> list[str]:
-        names = ["extractive"]
-        if self.config.llm_model or find_gguf(self.config):
-            names.append("llama")
-        if self.config.answerer == "openai" or self.config.openai_model:
-            names.append("openai")
-        return names
+        return available_answerers(self.config)
 
     def default_answerer(self) -> str:
-        names = self.available_answerers()
-        wanted = self.config.answerer
-        if wanted in names:
-            return wanted
-        # A test-only GGUF (Gemma 3 270M) can be chosen, never the default.
-        usable = self.config.llm_model or find_gguf(self.config, answering=True)
-        return "llama" if "llama" in names and usable else "extractive"
-
-    def answerer(self, name: str, index: Index):
-        """LLM answerers are created once (a GGUF loads once) and shared; the
-        extractive one is cheap and reads the statistics of the given index."""
-        if name == "extractive":
-            return answerer_for(index, self.config, name)
-        with self._answerer_lock:
-            if name not in self._answerers:
-                self._answerers[name] = create_answerer(self.config, name)
-            return self._answerers[name]
+        """The configured answerer when it can run here, else extractive."""
+        name = default_answerer(self.config)
+        return name if name in self.available_answerers() else "extractive"
 
     def assistant(self, answerer: str | None = None, top_k: int | None = None) -> Assistant:
         config = self.config.replace(top_k=int(top_k)) if top_k else self.config
-        index = self.index  # one consistent snapshot for this request
-        return Assistant(index, self.answerer(answerer or self.default_answerer(), index), config)
+        index = self.current()  # one consistent snapshot for this request
+        return assemble(index, config, answerer or self.default_answerer(), self._pool)
 
     # ---------------------------------------------------------------- documents
 
     def documents(self) -> list[list]:
-        docs = self.index.data.documents
+        docs = self.current().data.documents
         return [
             [doc_id, meta.get("title") or "", meta.get("year") or "", meta.get("n_chunks") or 0]
             for doc_id, meta in sorted(docs.items())
@@ -148,7 +154,7 @@ class AssistantService:
         """Take a document out of the index. Its file moves to <corpus>/.removed/
         (hidden folders are not indexed), so nothing is deleted for good."""
         with self._write_lock:
-            meta = self.index.data.documents.get(doc_id)
+            meta = self.current().data.documents.get(doc_id)
             if meta is None:
                 raise AssistantError(f"no document {doc_id!r} in the index")
             path = Path(meta["path"])
@@ -166,5 +172,4 @@ class AssistantService:
         return f"已移除 Removed {doc_id}"
 
     def close(self) -> None:
-        for answerer in self._answerers.values():
-            answerer.close()
+        self._pool.close()

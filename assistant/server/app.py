@@ -1,0 +1,249 @@
+"""`assistant serve`: one FastAPI application with the JSON API under /v1,
+OpenAI-compatible chat (/v1/chat/completions, /v1/models), OpenAPI docs at
+/docs and, in a single-process server, the chat UI at /.
+
+Several worker processes (uvicorn --workers) serve one index directory: each
+loads it memory-mapped, notices a newly swapped index on its next request, and
+uploads from any worker queue on the index's build lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, File, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.exceptions import HTTPException
+
+from ..answer import Answer
+from ..config import Config
+from ..errors import AssistantError, ConfigError, DocumentError, ModelError, QuestionError
+from ..ingest.loaders import SUPPORTED_EXTENSIONS
+from . import schemas
+from .runtime import NotReady, ServiceHolder, key_matches
+
+# What `assistant serve` hands each worker process (uvicorn starts workers from
+# an import string, so the options travel in the environment).
+OPTIONS_ENV = "ASSISTANT_SERVE_OPTIONS"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.field = status, message, field
+
+
+def create_app(config: Config, corpus=None, index_path=None, api_keys: list[str] | None = None,
+               ui: bool = True, ui_auth=None, update: bool = True) -> FastAPI:
+    """The application. With `ui`, the index is prepared before the app is
+    returned (the UI is built from it); without, it is prepared in the
+    background and the API answers 503 until it is ready."""
+    holder = ServiceHolder(config, corpus, index_path, update=update)
+    holder.start(wait=ui)
+    app = FastAPI(title="assistant", version="0.1.0", docs_url="/docs", redoc_url=None,
+                  description="Questions answered from your documents, every fact cited.")
+    app.state.holder = holder
+    _errors(app)
+    v1 = _api_routes(holder, api_keys or [])
+    app.include_router(v1, prefix="/v1")
+    from .openai_api import openai_routes
+
+    app.include_router(openai_routes(holder, _auth(api_keys or [])), prefix="/v1")
+    if ui:
+        _mount_ui(app, holder.get(), ui_auth)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for uvicorn workers: options from OPTIONS_ENV (set by `assistant serve`)."""
+    options = json.loads(os.environ[OPTIONS_ENV])
+    config = Config.from_dict(options.pop("config"))
+    auth = options.pop("ui_auth", None)
+    return create_app(config, ui_auth=[tuple(pair) for pair in auth] if auth else None, **options)
+
+
+def _mount_ui(app: FastAPI, service, ui_auth) -> None:
+    from ..ui.app import mount
+
+    mount(app, service, ui_auth)
+
+
+# -------------------------------------------------------------------- errors
+
+
+def _errors(app: FastAPI) -> None:
+    def body(status: int, message: str, field: str | None = None) -> JSONResponse:
+        return JSONResponse({"error": message, "field": field}, status_code=status)
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError):
+        return body(exc.status, exc.message, exc.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or None
+        return body(400, f"{field or 'request'}: {first.get('msg', 'invalid request')}", field)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        return body(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(NotReady)
+    async def not_ready(request: Request, exc: NotReady):
+        response = body(503, str(exc))
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.exception_handler(AssistantError)
+    async def assistant_error(request: Request, exc: AssistantError):
+        status = 400 if isinstance(exc, (QuestionError, ConfigError, DocumentError)) else 500
+        if isinstance(exc, ModelError):
+            status = 503
+        return body(status, str(exc))
+
+
+def _auth(keys: list[str]):
+    """A dependency requiring `Authorization: Bearer KEY` (or `X-API-Key: KEY`)
+    when keys are configured."""
+
+    async def check(request: Request) -> None:
+        if not keys:
+            return
+        header = request.headers.get("authorization", "")
+        given = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key")
+        if not key_matches(given, keys):
+            raise ApiError(401, "missing or wrong API key (Authorization: Bearer KEY)")
+
+    return Depends(check)
+
+
+# ---------------------------------------------------------------- /v1 routes
+
+
+def _api_routes(holder: ServiceHolder, keys: list[str]):
+    from fastapi import APIRouter
+
+    router = APIRouter(dependencies=[_auth(keys)])
+
+    @router.get("/health", response_model=schemas.Health, tags=["service"])
+    def health():
+        """Liveness, the index generation and counts, the active retriever and answerer."""
+        if not holder.ready:
+            try:
+                holder.get()
+            except NotReady as exc:
+                raise ApiError(503, str(exc)) from exc
+        service = holder.get()
+        index = service.current()
+        assistant = service.assistant()
+        generation = service.generation()
+        return schemas.Health(
+            status="ok", generation=f"{generation[0]}-{generation[1]}" if generation else None,
+            documents=len(index.data.documents), chunks=len(index.chunks),
+            retriever=assistant.mode["retriever"], answerer=assistant.mode["answerer"],
+            answerers=service.available_answerers(),
+        )
+
+    @router.post("/search", response_model=schemas.SearchResponse, tags=["answers"])
+    def search(request: schemas.SearchRequest):
+        """Ranked passages for a query, each with its document, section path and date."""
+        service = holder.get()
+        assistant = service.assistant()
+        hits = assistant.index.search(request.query, request.k)
+        passages = [schemas.Passage(
+            rank=h.rank, doc_id=h.chunk.doc_id, chunk_id=h.chunk.chunk_id, title=h.chunk.title,
+            section_path=h.chunk.section_path, year=h.chunk.year, date=h.chunk.date, quote=h.chunk.quote,
+            score=round(float(h.score), 6), bm25=h.bm25, dense=h.dense, ocr=h.chunk.ocr) for h in hits]
+        return schemas.SearchResponse(query=request.query, retriever=assistant.mode["retriever"], passages=passages)
+
+    @router.post("/ask", tags=["answers"], responses={200: {"description": "Answer.to_dict(), or an SSE stream"}})
+    def ask(request: schemas.AskRequest):
+        """An answer with its citations. With `stream`, Server-Sent Events:
+        `delta` events carry text as it is produced, then one `answer` event
+        carries the final answer, which replaces the deltas (a model's text
+        that fails the checks is replaced by the extractive answer)."""
+        assistant = _assistant(holder, request.answerer, request.k)
+        limit = assistant.config.max_question_chars
+        if len(request.question) > limit:  # before a stream starts: a 400, not an error event
+            raise ApiError(400, f"question: {len(request.question)} characters; the limit is {limit} "
+                                "(setting max_question_chars)", "question")
+        history = [m.model_dump() for m in request.history or []]
+        if not request.stream:
+            return JSONResponse(assistant.ask(request.question, history).to_dict())
+        return StreamingResponse(_sse(assistant.stream(request.question, history)), media_type="text/event-stream")
+
+    @router.get("/documents", response_model=list[schemas.DocumentInfo], tags=["documents"])
+    def documents():
+        rows = holder.get().documents()
+        return [schemas.DocumentInfo(doc_id=r[0], title=r[1], year=r[2] or None, chunks=r[3]) for r in rows]
+
+    @router.post("/documents", response_model=list[schemas.UploadResult], tags=["documents"])
+    def upload(files: list[UploadFile] = File(..., description="one or more documents")):
+        """Store and index uploads (same limits, name rules and no-overwrite rule as the UI)."""
+        service = holder.get()
+        limit = int(service.config.max_file_mb * 2**20)
+        with tempfile.TemporaryDirectory(prefix="upload-") as tmp:
+            pairs = []
+            for i, item in enumerate(files):
+                name = item.filename or "upload"
+                ext = Path(name).suffix.lower()
+                if ext not in SUPPORTED_EXTENSIONS:
+                    raise ApiError(415, f"{name}: unsupported file type {ext or '(none)'}; "
+                                        f"supported: {', '.join(sorted(SUPPORTED_EXTENSIONS))}", "files")
+                target = Path(tmp) / f"{i}{ext}"
+                size = _save(item, target, limit)
+                if size > limit:
+                    raise ApiError(413, f"{name}: file too large (limit {service.config.max_file_mb:g} MB, "
+                                        "setting max_file_mb)", "files")
+                pairs.append((target, name))
+            return service.add_files(pairs)
+
+    @router.delete("/documents/{doc_id}", tags=["documents"])
+    def remove(doc_id: str):
+        """Take a document out of the index; its file moves to <corpus>/.removed/."""
+        service = holder.get()
+        if doc_id not in service.current().data.documents:
+            raise ApiError(404, f"no document {doc_id!r} in the index", "doc_id")
+        return {"doc_id": doc_id, "message": service.remove_document(doc_id)}
+
+    return router
+
+
+def _assistant(holder: ServiceHolder, answerer: str | None, k: int | None):
+    service = holder.get()
+    if answerer is not None and answerer not in service.available_answerers():
+        raise ApiError(400, f"answerer {answerer!r} is not available here; available: "
+                            f"{', '.join(service.available_answerers())}", "answerer")
+    return service.assistant(answerer, k)
+
+
+def _save(item: UploadFile, target: Path, limit: int) -> int:
+    """Copy an upload to disk, stopping one byte past the limit."""
+    size = 0
+    with open(target, "wb") as out:
+        while block := item.file.read(1 << 20):
+            size += len(block)
+            if size > limit:
+                break
+            out.write(block)
+    return size
+
+
+def sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _sse(stream):
+    try:
+        for piece in stream:
+            if isinstance(piece, Answer):
+                yield sse("answer", piece.to_dict())
+            else:
+                yield sse("delta", {"text": piece})
+    except AssistantError as exc:
+        yield sse("error", {"error": str(exc)})
