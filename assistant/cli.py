@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from .answerers import ANSWERERS
 from .config import Config
 from .errors import AssistantError, IndexMismatchError
 
@@ -381,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer a question with cited passages (a conversation without one)")
     p.add_argument("question", nargs="*")
-    p.add_argument("--answerer", choices=["auto", "extractive", "llama", "openai"], help="override the config")
+    p.add_argument("--answerer", choices=["auto", *ANSWERERS], help="override the config")
     p.add_argument("-k", type=int, default=None, help="number of passages to answer from")
     common(p)
     p.set_defaults(func=cmd_ask)
