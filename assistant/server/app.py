@@ -52,8 +52,15 @@ def create_app(config: Config, corpus=None, index_path=None, api_keys: list[str]
     from .openai_api import openai_routes
 
     app.include_router(openai_routes(holder, _auth(api_keys or [])), prefix="/v1")
+    @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def unknown(rest: str):
+        # Before the UI's mount at /, which would answer unknown API paths in its own format.
+        raise ApiError(404, f"no API route /v1/{rest}; see /docs")
+
     if ui:
-        _mount_ui(app, holder.get(), ui_auth)
+        from ..ui.app import mount
+
+        mount(app, holder.get(), ui_auth)
     return app
 
 
@@ -63,12 +70,6 @@ def create_app_from_env() -> FastAPI:
     config = Config.from_dict(options.pop("config"))
     auth = options.pop("ui_auth", None)
     return create_app(config, ui_auth=[tuple(pair) for pair in auth] if auth else None, **options)
-
-
-def _mount_ui(app: FastAPI, service, ui_auth) -> None:
-    from ..ui.app import mount
-
-    mount(app, service, ui_auth)
 
 
 # -------------------------------------------------------------------- errors
@@ -85,8 +86,12 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
-        loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path")]
-        field = ".".join(loc) or None
+        if first.get("type") == "json_invalid":
+            return body(400, "the request body is not valid JSON")
+        loc = list(first.get("loc", []))
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            loc = loc[1:]  # where the field is, not part of its name
+        field = ".".join(str(p) for p in loc) or None
         return body(400, f"{field or 'request'}: {first.get('msg', 'invalid request')}", field)
 
     @app.exception_handler(HTTPException)
@@ -133,17 +138,12 @@ def _api_routes(holder: ServiceHolder, keys: list[str]):
     @router.get("/health", response_model=schemas.Health, tags=["service"])
     def health():
         """Liveness, the index generation and counts, the active retriever and answerer."""
-        if not holder.ready:
-            try:
-                holder.get()
-            except NotReady as exc:
-                raise ApiError(503, str(exc)) from exc
-        service = holder.get()
+        service = holder.get()  # NotReady: 503 with Retry-After
         index = service.current()
         assistant = service.assistant()
         generation = service.generation()
         return schemas.Health(
-            status="ok", generation=f"{generation[0]}-{generation[1]}" if generation else None,
+            status="ok", pid=os.getpid(), generation=f"{generation[0]}-{generation[1]}" if generation else None,
             documents=len(index.data.documents), chunks=len(index.chunks),
             retriever=assistant.mode["retriever"], answerer=assistant.mode["answerer"],
             answerers=service.available_answerers(),

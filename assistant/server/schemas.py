@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class Message(BaseModel):
@@ -45,9 +45,17 @@ class AskRequest(BaseModel):
     k: int | None = Field(None, ge=1, le=20, description="passages to answer from (default top_k)")
     stream: bool = Field(False, description="Server-Sent Events: `delta` pieces, then one `answer` event")
 
+    @field_validator("question")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the question is blank")
+        return value
+
 
 class Health(BaseModel):
-    status: Literal["ok", "starting"]
+    status: Literal["ok"]
+    pid: int = Field(description="the worker process that answered")
     generation: str | None = Field(None, description="changes whenever a new index is swapped in")
     documents: int = 0
     chunks: int = 0

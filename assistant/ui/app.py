@@ -145,7 +145,7 @@ def build_app(service: AssistantService):
 def _launch_options(service: AssistantService) -> dict:
     gr = _gradio()
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"])  # no web fonts
-    return dict(max_file_size=f"{int(service.config.max_file_mb)}mb", css=CSS, theme=theme, show_error=False,
+    return dict(max_file_size=int(service.config.max_file_mb * 2**20), css=CSS, theme=theme, show_error=False,
                 footer_links=[])
 
 
@@ -154,12 +154,6 @@ def _queued(service: AssistantService):
     # Several users at once; the llama answerer serialises its own generation.
     app.queue(default_concurrency_limit=4, max_size=64)
     return app
-
-
-def launch(service: AssistantService, host: str = "127.0.0.1", port: int = 7860, auth=None, quiet=False):
-    app = _queued(service)
-    app.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False, quiet=quiet,
-               **_launch_options(service))
 
 
 def mount(fastapi_app, service: AssistantService, auth=None) -> None:
