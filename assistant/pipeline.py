@@ -35,6 +35,13 @@ ENGLISH_NEEDS_MODEL = (
 )
 
 
+def retriever_label(index: Index) -> str:
+    """`hybrid (BM25 + <model>)`, or `lexical` and why."""
+    if index.embedder is not None:
+        return f"hybrid (BM25 + {index.embedder.label()})"
+    return index.mode
+
+
 class Assistant:
     def __init__(self, index: Index, answerer: Answerer, config: Config | None = None):
         self.index = index
@@ -64,10 +71,7 @@ class Assistant:
 
     @property
     def mode(self) -> dict:
-        retriever = self.index.mode
-        if self.index.embedder is not None:
-            retriever = f"hybrid (BM25 + {self.index.embedder.label()})"
-        return {"retriever": retriever, "answerer": self.answerer.describe()}
+        return {"retriever": retriever_label(self.index), "answerer": self.answerer.describe()}
 
     def ask(self, question: str, history=None) -> Answer:
         answer = None

@@ -22,6 +22,7 @@ from ..answer import Answer
 from ..config import Config
 from ..errors import AssistantError, ConfigError, DocumentError, ModelError, QuestionError
 from ..ingest.loaders import SUPPORTED_EXTENSIONS
+from ..pipeline import retriever_label
 from . import schemas
 from .runtime import NotReady, ServiceHolder, key_matches
 
@@ -152,14 +153,13 @@ def _api_routes(holder: ServiceHolder, keys: list[str]):
     @router.post("/search", response_model=schemas.SearchResponse, tags=["answers"])
     def search(request: schemas.SearchRequest):
         """Ranked passages for a query, each with its document, section path and date."""
-        service = holder.get()
-        assistant = service.assistant()
-        hits = assistant.index.search(request.query, request.k)
+        index = holder.get().current()
+        hits = index.search(request.query, request.k)
         passages = [schemas.Passage(
             rank=h.rank, doc_id=h.chunk.doc_id, chunk_id=h.chunk.chunk_id, title=h.chunk.title,
             section_path=h.chunk.section_path, year=h.chunk.year, date=h.chunk.date, quote=h.chunk.quote,
             score=round(float(h.score), 6), bm25=h.bm25, dense=h.dense, ocr=h.chunk.ocr) for h in hits]
-        return schemas.SearchResponse(query=request.query, retriever=assistant.mode["retriever"], passages=passages)
+        return schemas.SearchResponse(query=request.query, retriever=retriever_label(index), passages=passages)
 
     @router.post("/ask", tags=["answers"], responses={200: {"description": "Answer.to_dict(), or an SSE stream"}})
     def ask(request: schemas.AskRequest):
