@@ -283,6 +283,20 @@ async def load(url: str, jobs, n_requests: int, concurrency: int, timeout: float
     return records, wall
 
 
+async def health_latency(url: str, n: int = 30) -> dict:
+    """GET /v1/health n times on one keep-alive connection: the transport's
+    own per-request cost, without answering (a fixed ~40 ms here is Nagle's
+    algorithm meeting the client's delayed ACK)."""
+    times = []
+    async with client_for(url, 1, 10) as client:
+        for i in range(n + 3):
+            t = time.perf_counter()
+            r = await client.get("/v1/health")
+            if i >= 3 and r.status_code == 200:
+                times.append(ms(time.perf_counter() - t))
+    return latency_summary(times)
+
+
 def summarize(records: list[dict], wall: float, reference: dict) -> dict:
     ok = [r for r in records if r["status"] == 200]
     failures = [r for r in records if r["status"] != 200]
@@ -340,6 +354,7 @@ async def run_mode(mode: str, args, questions: list[str], order: list[str], tmp:
         with Server(mode, workers, corpus, index_root, index_path, base) as server:
             ready_s = await server.wait_ready(timeout=max(60.0, mode_deadline - time.perf_counter()))
             log(f"{mode} x{workers}: ready in {ready_s:.1f} s on {server.url}")
+            health_ms = await health_latency(server.url)
             la = loadavg()
             reference, seq = await sequential(server.url, questions, args.timeout, mode_deadline)
             seq_summary = summarize(seq, sum(r["latency_ms"] for r in seq) / 1000, reference)
@@ -350,6 +365,7 @@ async def run_mode(mode: str, args, questions: list[str], order: list[str], tmp:
                 differs = sum(1 for q, s in reference.items() if q in first_reference and first_reference[q] != s)
             results["sequential"].append({"mode": mode, "workers": workers, "ready_s": round(ready_s, 2),
                                           "loadavg_before": la, "reference_differs_from_first_server": differs,
+                                          "health_keepalive_ms": health_ms,
                                           **seq_summary})
             log(f"{mode} x{workers}: sequential {len(seq)} questions, p50 {seq_summary['latency_ms']['p50']} ms, "
                 f"failures {seq_summary['failures']}")
@@ -518,6 +534,8 @@ def markdown(results: dict) -> str:
         lines.append(f"| {r['mode']} | {r['workers']} | {r['concurrency']} | {requests} | {r['req_per_s']} | "
                      f"{lat['p50']} | {lat['p95']} | {lat['p99']} | {r['failures']} | {r['mismatches']} |")
     lines.append("")
+    lines.append("GET /v1/health on one keep-alive connection, p50: " + ", ".join(
+        f"{s['mode']} {s['workers']} worker(s) {s['health_keepalive_ms']['p50']} ms" for s in results["sequential"]))
     http1 = {(r["mode"]): r for r in results["runs"] if r["workers"] == min(results["settings"]["workers"])
              and r["concurrency"] == 1}
     for p in results["in_process"]:

@@ -29,14 +29,17 @@ class AssistantService:
         self._write_lock = threading.Lock()
         self._load_lock = threading.Lock()
         self._pool = AnswererPool(config)
+        self._generation = None  # unknown: the first request reloads if the index changed since
         self.index, self.last_report = open_index(config, self.corpus, self.index_path, update=update, progress=progress)
-        self._generation = self.generation()
         self.notices = list(dict.fromkeys((self.last_report.notices if self.last_report else []) + self.index.notices))
         self.assistant().ask("预热")  # load dictionaries now, not on the first user's question
 
     def _load(self) -> Index:
+        # The generation is read first: a swap during the load then costs one
+        # more reload, instead of an old index held under the new generation.
+        generation = self.generation()
         index = Index.load(self.index_path, self.config)
-        self._generation = self.generation()
+        self._generation = generation
         return index
 
     def generation(self) -> tuple[int, int] | None:
