@@ -47,6 +47,7 @@ def create_app(config: Config, corpus=None, index_path=None, api_keys: list[str]
     app = FastAPI(title="assistant", version="0.1.0", docs_url="/docs", redoc_url=None,
                   description="Questions answered from your documents, every fact cited.")
     app.state.holder = holder
+    app.router.on_shutdown.append(holder.close)  # a loaded GGUF is released
     _errors(app)
     v1 = _api_routes(holder, api_keys or [])
     app.include_router(v1, prefix="/v1")

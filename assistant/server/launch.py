@@ -64,6 +64,13 @@ def serve(config: Config, host: str, port: int, workers: int = 1, api_keys: list
 
     if workers < 1:
         raise AssistantError(f"--workers must be >= 1, got {workers}")
+    if workers > 1 and config.embedding_threads == 0:
+        # One embedding thread per core in each of N workers oversubscribes the
+        # cores N times (hybrid, 2 workers on 2 cores: 33 -> 15 requests/s at
+        # concurrency 4, bench/serve_load.py): the workers share the cores instead.
+        from ..system import physical_cores
+
+        config = config.replace(embedding_threads=max(1, physical_cores() // workers))
     os.environ[OPTIONS_ENV] = json.dumps({
         "config": config.to_dict(), "index_path": index_path, "api_keys": api_keys or [],
         "ui": ui, "ui_auth": ui_auth, "update": update,
