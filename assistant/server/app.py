@@ -135,7 +135,10 @@ def _auth(keys: list[str]):
 def _api_routes(holder: ServiceHolder, keys: list[str]):
     from fastapi import APIRouter
 
-    router = APIRouter(dependencies=[_auth(keys)])
+    errors = {status: {"model": schemas.ErrorBody, "description": text} for status, text in (
+        (400, "bad input; `field` names it"), (401, "missing or wrong API key"),
+        (503, "the index is being built for the first time (Retry-After)"))}
+    router = APIRouter(dependencies=[_auth(keys)], responses=errors)
 
     @router.get("/health", response_model=schemas.Health, tags=["service"])
     def health():
