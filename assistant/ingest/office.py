@@ -55,15 +55,20 @@ def check_zip_bounds(path: Path, max_bytes: int | None = None, kind: str = ".doc
             )
 
 
-def load_docx(path: Path, options: LoadOptions) -> LoadedText:
-    check_zip_bounds(path, options.max_bytes)
+def _read_package(path: Path, options: LoadOptions, kind: str, read) -> LoadedText:
+    """A zip-packaged format, bounds checked first. A damaged package fails deep
+    inside zipfile, zlib, lxml or the format's library (BadZipFile, zlib.error,
+    XMLSyntaxError, KeyError, ...): whichever it is, this file cannot be read,
+    and indexing must go on with the others."""
+    check_zip_bounds(path, options.max_bytes, kind=f".{kind}")
     try:
-        return LoadedText.of(_docx_text(path), "docx")
+        return LoadedText.of(read(path), kind)
     except Exception as exc:
-        # A damaged package fails deep inside zipfile, zlib, lxml or python-docx
-        # (BadZipFile, zlib.error, XMLSyntaxError, KeyError, ...): whichever it is,
-        # this file cannot be read, and indexing must go on with the others.
-        raise DocumentError(path, f"unreadable .docx: {type(exc).__name__}: {exc}") from exc
+        raise DocumentError(path, f"unreadable .{kind}: {type(exc).__name__}: {exc}") from exc
+
+
+def load_docx(path: Path, options: LoadOptions) -> LoadedText:
+    return _read_package(path, options, "docx", _docx_text)
 
 
 def _docx_text(path: Path) -> str:
@@ -111,12 +116,7 @@ CHART_CATEGORY_LABEL = "类别"
 
 
 def load_pptx(path: Path, options: LoadOptions) -> LoadedText:
-    check_zip_bounds(path, options.max_bytes, kind=".pptx")
-    try:
-        return LoadedText.of(_pptx_text(path), "pptx")
-    except Exception as exc:
-        # As for .docx: whatever a damaged package throws, this file is unreadable.
-        raise DocumentError(path, f"unreadable .pptx: {type(exc).__name__}: {exc}") from exc
+    return _read_package(path, options, "pptx", _pptx_text)
 
 
 def _pptx_text(path: Path) -> str:
