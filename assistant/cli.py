@@ -244,12 +244,15 @@ def cmd_serve(args) -> int:
         print("正在准备索引 Preparing the index…", file=sys.stderr)
         progress = _BuildProgress()
         try:
-            from .assembly import open_index
+            from .assembly import index_location
+            from .index import build_index
 
-            index, report = open_index(config, index_path=args.index, update=True, progress=progress)
+            # Built here, loaded only by the worker: the parent never needs it in memory.
+            corpus, path = index_location(config, index_path=args.index)
+            report = build_index([str(corpus)], path, config, progress=progress)
         finally:
             progress.close()
-        for notice in dict.fromkeys(report.notices + index.notices):
+        for notice in dict.fromkeys(report.notices):
             print(f"notice: {notice}", file=sys.stderr)
         print(report.summary(), file=sys.stderr)
     url = f"http://{args.host}:{args.port}"

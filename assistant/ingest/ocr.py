@@ -102,7 +102,8 @@ def _engine(threads: int):
     return RapidOCR(**kwargs)
 
 
-def engine_version() -> str:
+@lru_cache(maxsize=1)
+def engine_version() -> str:  # part of every page's cache key: read once
     from importlib.metadata import version
 
     return f"rapidocr-onnxruntime {version('rapidocr-onnxruntime')}"
