@@ -125,7 +125,7 @@ def cmd_search(args) -> int:
         else:
             _print_hits(hits)
         return 0
-    docs = len(index.data.documents)
+    docs = len(index.documents)
     print(f"{docs} documents, {len(index.chunks)} chunks ({index.mode} retrieval). "
           "Type a question, empty line or Ctrl-D to quit.", file=sys.stderr)
     for query in _prompt_lines():

@@ -105,6 +105,16 @@ class Config:
     max_pages: int = 1000
     max_pixels: int = 50_000_000
 
+    # Where the index lives (assistant/index/engine.py): "local" (a folder under
+    # index_root, the default), or "milvus": the local build is published to a
+    # Milvus collection and searched there, so serving machines keep no index
+    # files. milvus_uri: a file path (Milvus Lite, in-process) or
+    # http://host:19530 (a Milvus server); milvus_collection: "" = assistant_<index folder>.
+    index_backend: str = "local"
+    milvus_uri: str = ""
+    milvus_token: str = ""
+    milvus_collection: str = ""
+
     # Processes that clean, chunk and tokenize in parallel on large builds
     # (0 = one per physical core; 1 = in-process).
     index_workers: int = 0
@@ -166,7 +176,13 @@ class Config:
         if self.max_upload_chunks < 1:
             raise ConfigError(f"max_upload_chunks must be >= 1, got {self.max_upload_chunks}")
         from .embedders import check_name
+        from .index.engine import check_backend
         from .index.fusion import FUSIONS
+
+        check_backend(self.index_backend)
+        if self.index_backend == "milvus" and not self.milvus_uri:
+            raise ConfigError("milvus_uri must be set for index_backend = \"milvus\" "
+                              "(a file path for Milvus Lite, or http://host:19530)")
 
         check_name(self.embedder)
         if self.fusion not in FUSIONS:

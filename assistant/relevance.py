@@ -73,7 +73,7 @@ class RelevanceGate:
 
     @classmethod
     def for_index(cls, index, config) -> "RelevanceGate":
-        return cls(idf_from(index.lexical), known_from(index.lexical), config.min_relevance, index)
+        return cls(idf_from(index.engine), known_from(index.engine), config.min_relevance, index)
 
     @property
     def embedder(self):

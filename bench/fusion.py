@@ -52,11 +52,11 @@ def features(name: str, config: Config) -> dict:
     assert index.embedder is not None, index.notices
     questions = load_questions(qfile)
     qvecs = index.embedder.embed_queries([q.question for q in questions])
-    vectors = np.asarray(index.data.vectors())
+    vectors = np.asarray(index.engine.data.vectors())
     rows = []
     for q, qv in zip(questions, qvecs):
         tokens = index.query_tokens(q.question)
-        b_idx, b_sc = index.lexical.top(tokens, N)
+        b_idx, b_sc = index.engine.lexical_top(tokens, N)
         d_all = vectors @ qv
         d_idx = np.argsort(-d_all)[:N]
         cands = sorted(set(b_idx.tolist()) | set(d_idx.tolist()))

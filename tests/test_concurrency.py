@@ -52,10 +52,10 @@ def test_readers_never_see_a_half_written_index(corpus, config, tmp_path):
         while not stop.is_set():
             try:
                 index = Index.load(path, config)
-                docs = frozenset(index.data.documents)
+                docs = frozenset(index.documents)
                 if docs not in variants:
                     problems.append(f"unexpected documents {sorted(docs)}")
-                if len(index.chunks) != index.data.manifest["n_chunks"]:
+                if len(index.chunks) != index.manifest["n_chunks"]:
                     problems.append("chunk count differs from the manifest")
                 for hit in index.search("2024年重庆网民规模是多少？", 5):
                     if hit.chunk.doc_id not in docs:
@@ -79,4 +79,4 @@ def test_concurrent_builds_of_one_index_queue(corpus, config, tmp_path):
         reports = list(pool.map(lambda _: build_index([corpus], path, config), range(3)))
     # The first build adds everything; the ones that waited find nothing to do.
     assert sorted(len(r.added) for r in reports) == [0, 0, len(SEED_IDS)]
-    assert sorted(Index.load(path, config, verify=True).data.documents) == SEED_IDS
+    assert sorted(Index.load(path, config, verify=True).documents) == SEED_IDS

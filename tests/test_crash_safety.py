@@ -33,7 +33,7 @@ def _grow(corpus, copies: int) -> None:
 
 def _state(path, config):
     index = Index.load(path, config, verify=True)
-    return sorted(index.data.documents), [(h.chunk.chunk_id, round(h.score, 4)) for h in index.search(QUESTION, 5)]
+    return sorted(index.documents), [(h.chunk.chunk_id, round(h.score, 4)) for h in index.search(QUESTION, 5)]
 
 
 def test_killed_index_runs_leave_the_previous_index_intact(corpus, config, tmp_path):

@@ -207,7 +207,7 @@ def test_lexical_first_then_vectors_added_incrementally(e5, tmp_path):
     # The next build embeds only the chunk left without a vector.
     fourth = build_index([corpus], path, config)
     assert fourth.embedded_chunks == 1 and fourth.unembedded_chunks == 0
-    vectors = Index.load(path, config).data.vectors()
+    vectors = Index.load(path, config).engine.data.vectors()
     assert np.allclose(vectors[-1], e5.embed_passages([index.chunks[len(index.chunks) - 1].index_text()])[0], atol=1e-5)
 
 

@@ -67,19 +67,19 @@ def test_incremental_update_scores_like_a_fresh_build(corpus, config, tmp_path):
     # Same chunks in the same order, byte for byte; terms of the removed
     # document are gone from the vocabulary; every chunk scores the same.
     assert (path / "chunks.jsonl").read_bytes() == (fresh_path / "chunks.jsonl").read_bytes()
-    assert set(updated.lexical.vocab) == set(fresh.lexical.vocab)
+    assert set(updated.engine.lexical.vocab) == set(fresh.engine.lexical.vocab)
     tokenize = get_tokenizer(config.tokenizer)
     for query in QUERIES + ["贵州省5G基站数"]:
         tokens = tokenize(query, query=True)
-        np.testing.assert_allclose(updated.lexical.scores(tokens), fresh.lexical.scores(tokens), rtol=1e-6)
+        np.testing.assert_allclose(updated.engine.lexical.scores(tokens), fresh.engine.lexical.scores(tokens), rtol=1e-6)
 
 
 def test_chunks_are_read_on_demand(seed_index):
     chunks = seed_index.chunks
-    assert isinstance(chunks[0], Chunk) and chunks[-1].doc_id == list(seed_index.data.documents)[-1]
-    assert sum(1 for _ in chunks) == len(chunks) == seed_index.data.manifest["n_chunks"]
-    for doc_id, meta in seed_index.data.documents.items():
-        start, end = seed_index.data.chunk_range(doc_id)
+    assert isinstance(chunks[0], Chunk) and chunks[-1].doc_id == list(seed_index.documents)[-1]
+    assert sum(1 for _ in chunks) == len(chunks) == seed_index.manifest["n_chunks"]
+    for doc_id, meta in seed_index.documents.items():
+        start, end = seed_index.engine.data.chunk_range(doc_id)
         assert {chunks[i].doc_id for i in range(start, end)} == {doc_id}
     with pytest.raises(IndexError):
         chunks[len(chunks)]
@@ -113,7 +113,7 @@ def test_pruned_top_k_equals_exhaustive_ranking(seed_index, monkeypatch):
     # Prune even on the small seed index, as early as the bound allows.
     monkeypatch.setattr(lexical, "_EXHAUSTIVE_POSTINGS", 0)
     monkeypatch.setattr(lexical, "_SEARCH_COST", 0)
-    index, compared = seed_index.lexical, 0
+    index, compared = seed_index.engine.lexical, 0
     for question in questions + ["重庆 重庆 重庆 网民", "的的的"]:
         tokens = tokenize(question, query=True)
         for k in (1, 5, 50):

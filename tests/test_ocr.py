@@ -166,7 +166,7 @@ def test_hostile_files_are_refused_and_the_index_keeps_its_documents(tmp_path):
     assert "2000 pages" in reasons["long.pdf"] and "max_pages" in reasons["long.pdf"]
     assert "unreadable image" in reasons["broken.jpg"]
     assert report.unchanged == ["seed"]
-    assert list(Index.load(tmp_path / "idx", config).data.documents) == ["seed"]
+    assert list(Index.load(tmp_path / "idx", config).documents) == ["seed"]
 
 
 def test_ocr_page_limit_cuts_a_long_scan_with_a_warning(scans, tmp_path):

@@ -84,7 +84,7 @@ def answerer_for(index, config: Config, name: str | None = None) -> Answerer:
     from .evidence import idf_from, known_from
 
     return create_answerer(
-        config, name, idf=idf_from(index.lexical), embedder=index.embedder, known=known_from(index.lexical),
+        config, name, idf=idf_from(index.engine), embedder=index.embedder, known=known_from(index.engine),
         translate=index.translate, gate=RelevanceGate.for_index(index, config),
     )
 

@@ -375,13 +375,12 @@ def _table_value(info: QuestionInfo, ev: Evidence) -> None:
         pick(j, f"{label}：{cells[j][0]}")
 
 
-def idf_from(lexical_index):
+def idf_from(engine):
     """Term weight from the index's document frequencies (BM25 idf); a term the
     corpus never contains gets the highest weight, so it drags coverage down."""
-    return lexical_index.idf
+    return engine.idf
 
 
-def known_from(lexical_index):
+def known_from(engine):
     """term -> bool: does the indexed corpus contain this (jieba) word at all."""
-    vocab = lexical_index.vocab
-    return lambda term: term in vocab
+    return engine.known

@@ -16,10 +16,9 @@ from ..errors import IndexMismatchError
 from ..question import is_english
 from ..textnorm import CJK, normalize
 from ..tokenize import get_tokenizer, use_lazy_dictionary
-from . import fusion, store
+from . import fusion
 from .builder import default_index_path
-from .dense import DenseIndex
-from .lexical import LexicalIndex
+from .engine import Engine, engine_class
 
 
 # Score factor for an English question's candidates that never name its place (0.5
@@ -60,10 +59,8 @@ class SearchHit:
 
 @dataclass
 class Index:
-    data: store.IndexData
-    lexical: LexicalIndex
+    engine: Engine
     config: Config
-    dense: DenseIndex | None = None
     embedder: Embedder | None = None
     notices: list[str] = field(default_factory=list)
     # question -> Translation: one question is searched (per year) and answered
@@ -86,27 +83,35 @@ class Index:
         is small or `verify=True` (IndexCorruptError names the bad file)."""
         config = config or Config.load()
         path = Path(path) if path else default_index_path([config.corpus_dir], config)
-        # Files are opened under the read lock: a concurrent build swaps only
-        # between loads, and once open (memory-mapped) they outlive a swap.
-        with store.reading(path):
-            data = store.load_data(path, config, verify)
-            embedder, notices = _embedder_for(data, config, embedder)
-            lexical = LexicalIndex.load(path / "bm25")
-            dense = DenseIndex.load(path / "dense.faiss") if embedder is not None else None
+        chosen: dict = {}
+
+        def wants_dense(manifest: dict) -> bool:
+            chosen["embedder"], chosen["notices"] = _embedder_for(manifest, path, config, embedder)
+            return chosen["embedder"] is not None
+
+        engine = engine_class(config.index_backend).open(path, config, verify, wants_dense)
         use_lazy_dictionary()
-        return cls(data, lexical, config, dense, embedder, notices)
+        return cls(engine, config, chosen["embedder"], chosen["notices"])
 
     @property
     def path(self) -> Path:
-        return self.data.path
+        return Path(self.engine.location)
 
     @property
     def mode(self) -> str:
-        return "hybrid" if self.dense is not None else "lexical"
+        return "hybrid" if self.engine.has_dense else "lexical"
 
     @property
-    def chunks(self) -> store.ChunkStore:
-        return self.data.chunks
+    def chunks(self):
+        return self.engine.chunks
+
+    @property
+    def documents(self) -> dict[str, dict]:
+        return self.engine.documents
+
+    @property
+    def manifest(self) -> dict:
+        return self.engine.manifest
 
     def query_tokens(self, query: str) -> list[str]:
         """BM25 query terms; an English question over Chinese text also gets
@@ -137,14 +142,14 @@ class Index:
     def term_freq(self, term: str) -> int | None:
         """Chunks containing a vocabulary word; for a longer term (网络零售额,
         several words to the tokenizer) an upper bound: its rarest bigram's."""
-        n = self.lexical.doc_freq(term)
+        n = self.engine.doc_freq(term)
         if n is not None:
             return n
         # As a query: segmented with the lazy SQLite dictionary, not jieba's full
         # one (a 0.55 s load that had made a cold English `ask` 1.25 s).
         tokens = get_tokenizer(self.config.tokenizer)(term, query=True)
         tokens = [t for t in tokens if t.startswith("§")] or tokens
-        freqs = [self.lexical.doc_freq(t) for t in tokens]
+        freqs = [self.engine.doc_freq(t) for t in tokens]
         return None if not freqs or None in freqs else min(freqs)
 
     def _in_place(self, scores: dict[int, float], question: str) -> dict[int, float]:
@@ -173,7 +178,7 @@ class Index:
         q = normalize(question)
         quoted = [m for m in re.findall(r"《([^》]{4,})》", q)]
         hits = []
-        for meta in self.data.manifest.get("documents", {}).values():
+        for meta in self.documents.values():
             title = normalize(meta.get("title") or "")
             core = re.sub(r"[《》]|发布$", "", title)
             if len(core) >= 6 and (core in q or any(x in title for x in quoted) or _shares_run(core, q)):
@@ -184,17 +189,17 @@ class Index:
     def idf_mass(self, tokens: list[str]) -> float:
         """Total idf of the query terms the corpus contains: about the BM25
         score of a passage matching each of them once (fusion.lexical_strength)."""
-        return sum(self.lexical.idf(t) for t in tokens if self.lexical.doc_freq(t))
+        return sum(self.engine.idf(t) for t in tokens if self.engine.doc_freq(t))
 
     def search(self, query: str, k: int | None = None) -> list[SearchHit]:
         k = k or self.config.top_k
         n_candidates = max(50, 5 * k)
         tokens = self.query_tokens(query)
-        bm_idx, bm_scores = self.lexical.top(tokens, n_candidates)
+        bm_idx, bm_scores = self.engine.lexical_top(tokens, n_candidates)
         bm25 = dict(zip(bm_idx.tolist(), bm_scores.tolist()))
         dense: dict[int, float] = {}
-        if self.dense is not None:
-            d_idx, d_scores = self.dense.top(self.embedder.embed_query(query), n_candidates)
+        if self.engine.has_dense:
+            d_idx, d_scores = self.engine.dense_top(self.embedder.embed_query(query), n_candidates)
             dense = dict(zip(d_idx.tolist(), d_scores.tolist()))
             fused = fusion.fuse(bm25, dense, self.idf_mass(tokens), self.config)
         else:
@@ -208,9 +213,10 @@ class Index:
         ]
 
     def info(self) -> dict:
-        m = self.data.manifest
+        m = self.manifest
         return {
-            "path": str(self.path),
+            "path": self.engine.location,
+            "backend": self.engine.name,
             "mode": self.mode,
             "embedding": m.get("embedding"),
             "embedder": self.embedder.label() if self.embedder is not None else None,
@@ -239,16 +245,16 @@ def _shares_run(title: str, question: str) -> bool:
     return any(len(re.findall(f"[{CJK}]", run)) >= TITLE_RUN // 2 and run in question for run in runs)
 
 
-def _embedder_for(data: store.IndexData, config: Config, embedder) -> tuple[Embedder | None, list[str]]:
+def _embedder_for(manifest: dict, path: Path, config: Config, embedder) -> tuple[Embedder | None, list[str]]:
     """The embedder to search this index's vectors with, or None and a notice
     saying plainly what is missing. Never downloads."""
-    stored = data.embedding
+    stored = manifest.get("embedding")
     if embedder is None or config.embedder == NONE:
         return None, []
     if not isinstance(embedder, str):  # an Embedder given by the caller
         differences = identity_differences(stored, embedder.identity())
         if differences:
-            raise IndexMismatchError(data.path, differences)
+            raise IndexMismatchError(path, differences)
         return (embedder if stored else None), []
     if stored:
         embedder, notice = load_embedder(config)

@@ -148,8 +148,8 @@ def _api_routes(holder: ServiceHolder, keys: list[str]):
         assistant = service.assistant()
         generation = service.generation()
         return schemas.Health(
-            status="ok", pid=os.getpid(), generation=f"{generation[0]}-{generation[1]}" if generation else None,
-            documents=len(index.data.documents), chunks=len(index.chunks),
+            status="ok", pid=os.getpid(), generation="-".join(map(str, generation)) if generation else None,
+            documents=len(index.documents), chunks=len(index.chunks),
             retriever=assistant.mode["retriever"], answerer=assistant.mode["answerer"],
             answerers=service.available_answerers(),
         )
@@ -211,7 +211,7 @@ def _api_routes(holder: ServiceHolder, keys: list[str]):
     def remove(doc_id: str):
         """Take a document out of the index; its file moves to <corpus>/.removed/."""
         service = holder.get()
-        if doc_id not in service.current().data.documents:
+        if doc_id not in service.current().documents:
             raise ApiError(404, f"no document {doc_id!r} in the index", "doc_id")
         return {"doc_id": doc_id, "message": service.remove_document(doc_id)}
 

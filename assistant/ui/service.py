@@ -6,7 +6,6 @@ newly swapped index on its next request (a stat of the manifest) and loads it.""
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from pathlib import Path
@@ -17,6 +16,7 @@ from ..config import Config
 from ..documents import LoadOptions, read_document
 from ..errors import AssistantError, DocumentError
 from ..index import Index, build_index
+from ..index.engine import engine_class
 from ..pipeline import Assistant
 from .uploads import UploadRejected, store_upload
 
@@ -42,14 +42,9 @@ class AssistantService:
         self._generation = generation
         return index
 
-    def generation(self) -> tuple[int, int] | None:
-        """Which index is on disk: the manifest's inode and modification time. A
-        build swaps a whole new directory in, so both change; a stat costs ~2 µs."""
-        try:
-            st = os.stat(self.index_path / "manifest.json")
-        except OSError:
-            return None
-        return st.st_ino, st.st_mtime_ns
+    def generation(self):
+        """Which index is current (the engine decides how to tell cheaply)."""
+        return engine_class(self.config.index_backend).generation(self.index_path, self.config)
 
     def current(self) -> Index:
         """The index to answer from: reloaded when another process (or thread)
@@ -80,7 +75,7 @@ class AssistantService:
     # ---------------------------------------------------------------- documents
 
     def documents(self) -> list[list]:
-        docs = self.current().data.documents
+        docs = self.current().documents
         return [
             [doc_id, meta.get("title") or "", meta.get("year") or "", meta.get("n_chunks") or 0]
             for doc_id, meta in sorted(docs.items())
@@ -120,7 +115,7 @@ class AssistantService:
             self.index = self._load()  # swap: answers in progress keep the old object
             self.last_report = report
             skipped = {Path(s["path"]).name: s["reason"] for s in report.skipped}
-            documents = self.index.data.documents
+            documents = self.index.documents
             for name, item in stored:
                 doc_id = item.path.stem
                 if item.name in skipped:
@@ -157,7 +152,7 @@ class AssistantService:
         """Take a document out of the index. Its file moves to <corpus>/.removed/
         (hidden folders are not indexed), so nothing is deleted for good."""
         with self._write_lock:
-            meta = self.current().data.documents.get(doc_id)
+            meta = self.current().documents.get(doc_id)
             if meta is None:
                 raise AssistantError(f"no document {doc_id!r} in the index")
             path = Path(meta["path"])
