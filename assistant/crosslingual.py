@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import ConfigError
-from .jieba_dict import cache_dir
+from .system import cache_dir
 from .textnorm import normalize
 
 # Translations kept per English word or phrase (the most frequent in the

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from .answer_types import expected_type
 from .textnorm import CJK, normalize
-from .tokenize import QUESTION_WORDS, STOPWORDS, _jieba
+from .tokenize import QUESTION_WORDS, STOPWORDS, segmenter
 
 _CJK_RE = re.compile(f"[{CJK}]")
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年|\b|(?=\D))")
@@ -109,7 +109,7 @@ def analyze(question: str) -> QuestionInfo:
         terms.extend(w for w in _ALNUM_RE.findall(norm) if len(w) >= 2)
         # Figures are not terms (years are kept above); cutting them out also stops
         # jieba gluing a neighbour to them ("排名第99" -> "排名第").
-        for word in _jieba().cut(re.sub(r"\d+(?:\.\d+)?", " ", _ALNUM_RE.sub(" ", norm))):
+        for word in segmenter().cut(re.sub(r"\d+(?:\.\d+)?", " ", _ALNUM_RE.sub(" ", norm)), True):
             word = word.strip()
             if not word or not re.search(rf"[{CJK}a-z0-9]", word):
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 def physical_cores() -> int:
@@ -28,3 +29,9 @@ def physical_cores() -> int:
         return max(1, min(len(cores), allowed)) if cores else max(1, allowed)
     except OSError:
         return max(1, allowed)
+
+
+def cache_dir() -> Path:
+    """Per-user cache of derived data (the parsed CC-CEDICT dictionary)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "assistant"

