@@ -17,9 +17,12 @@ from typing import Callable
 from .errors import ConfigError
 from .textnorm import CJK, normalize
 
-# Runs of CJK characters, or of letters/digits (kept whole: "5g", "ipv6", "38.95").
-_RUN_RE = re.compile(rf"[{CJK}]+|[a-z0-9]+(?:[.\-][a-z0-9]+)*")
-_CJK_RUN_RE = re.compile(rf"[{CJK}]+")
+# Runs of letters/digits (kept whole: "5g", "ipv6", "38.95"); overlapping CJK
+# bigrams; a CJK character standing alone; any CJK character.
+_LATIN_RE = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
+_BIGRAM_RE = re.compile(rf"(?=([{CJK}]{{2}}))")
+_SINGLE_RE = re.compile(rf"(?<![{CJK}])[{CJK}](?![{CJK}])")
+_CHAR_RE = re.compile(rf"[{CJK}]")
 _WORD_RE = re.compile(rf"[{CJK}a-z0-9]")
 
 # Function words with no retrieval signal, in questions or passages.
@@ -42,28 +45,24 @@ def segmenter():
     return rjieba
 
 
+def _is_word(token: str) -> bool:
+    return token not in STOPWORDS and _WORD_RE.search(token) is not None
+
+
 def _words(norm: str) -> list[str]:
     """jieba search mode: long words plus their sub-words (HMM on, as jieba's default)."""
-    return [t for t in segmenter().cut_for_search(norm, True) if _WORD_RE.search(t) and t not in STOPWORDS]
+    return [t for t in segmenter().cut_for_search(norm, True) if _is_word(t)]
 
 
 def _bigrams(norm: str) -> list[str]:
     """Overlapping CJK bigrams (a 1-character run stays a unigram) and whole
     latin/number runs. Needs no dictionary: robust to names jieba does not know."""
-    out: list[str] = []
-    for run in _RUN_RE.findall(norm):
-        if not _CJK_RUN_RE.fullmatch(run):
-            out.append(run)
-        elif len(run) == 1:
-            if run not in STOPWORDS:
-                out.append(run)
-        else:
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
-    return out
+    singles = [c for c in _SINGLE_RE.findall(norm) if c not in STOPWORDS]
+    return _BIGRAM_RE.findall(norm) + singles + _LATIN_RE.findall(norm)
 
 
 def _chars(norm: str) -> list[str]:
-    return [c for c in norm if _CJK_RUN_RE.fullmatch(c) and c not in STOPWORDS]
+    return [c for c in _CHAR_RE.findall(norm) if c not in STOPWORDS]
 
 
 def _drop_question_words(tokens: list[str]) -> list[str]:

@@ -117,7 +117,7 @@ def test_english_question_with_neither_embedder_nor_dictionary_is_honest(seed_in
         def translate(self, question):
             return None
 
-    index = NoDictionaryIndex(**{f: getattr(seed_index, f) for f in ("data", "lexical", "config", "dense", "embedder")})
+    index = NoDictionaryIndex(**{f: getattr(seed_index, f) for f in ("engine", "config", "embedder")})
     assistant = Assistant(index, answerer_for(index, index.config, "extractive"))
     answer = assistant.ask("How many internet users did Chongqing have in 2024?")
     assert answer.abstained and answer.citations == []

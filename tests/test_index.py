@@ -67,7 +67,7 @@ def test_index_round_trip(seed_index):
     manifest = json.loads((seed_index.path / "manifest.json").read_text())
     assert manifest["format_version"] == FORMAT_VERSION
     # Every data file is listed with its size and checksum.
-    assert {"chunks.jsonl", "terms/ids.npy", "bm25/data.csc.index.npy"} <= set(manifest["files"])
+    assert {"chunks.jsonl", "postings/impact.bin", "postings/vocab.blob"} <= set(manifest["files"])
     for name, entry in manifest["files"].items():
         assert (seed_index.path / name).stat().st_size == entry["bytes"] and len(entry["sha256"]) == 64
     assert {"rjieba", "opencc"} <= set(manifest["libraries"])

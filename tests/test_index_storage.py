@@ -1,6 +1,7 @@
-"""The compact index layout: BM25 computed from stored term counts equals
-bm25s's own indexing, parallel builds equal serial ones, incremental updates
-equal fresh builds, and old-format indexes are rebuilt."""
+"""The compact index layout: BM25 from the quantised postings equals bm25s's
+own indexing within the quantisation step and ranks the seed questions as well,
+parallel builds equal serial ones, spilled segments and incremental updates
+equal one-pass fresh builds, and old-format indexes are rebuilt."""
 
 import json
 
@@ -10,8 +11,10 @@ import pytest
 from assistant import Index, build_index
 from assistant.chunking.chunker import Chunk
 from assistant.index import builder
+from assistant.index import terms
 from assistant.index.lexical import LexicalIndex
-from assistant.index.terms import TermCounts, count_terms
+from assistant.index.postings import IMPACT_LEVELS
+from assistant.index.terms import PostingsBuilder, count_terms
 from assistant.tokenize import get_tokenizer
 
 from .conftest import SEED_IDS
@@ -19,7 +22,8 @@ from .conftest import SEED_IDS
 QUERIES = ["2024年四川电信业务收入是多少？", "移动物联网终端用户", "重慶市互聯網發展", "5G基站", "zzqq"]
 
 
-def test_bm25_from_counts_matches_bm25s(seed_index):
+def _reference(seed_index):
+    """bm25s's own float32 BM25 ("lucene") over the seed chunks' tokens."""
     import bm25s
 
     tokenize = get_tokenizer(seed_index.config.tokenizer)
@@ -27,22 +31,71 @@ def test_bm25_from_counts_matches_bm25s(seed_index):
     assert all(token_lists)  # bm25s cannot index a chunk without tokens
     reference = bm25s.BM25(k1=0.9, b=0.5, method="lucene")
     reference.index(token_lists, show_progress=False)
+    return reference, token_lists
 
-    counts = TermCounts()
+
+def _postings(token_lists, directory, segment_postings=terms.SEGMENT_POSTINGS):
+    builder = PostingsBuilder(directory / "work", segment_postings=segment_postings)
     for tokens in token_lists:
-        counts.add(*count_terms(tokens))
-    ours = LexicalIndex.from_counts(counts.vocab, *counts.arrays(), k1=0.9, b=0.5)
+        builder.add(*count_terms(tokens))
+    builder.write(directory / "postings", k1=0.9, b=0.5)
+    return LexicalIndex.load(directory / "postings")
+
+
+def test_quantised_bm25_equals_bm25s_within_half_a_step(seed_index, tmp_path):
+    reference, token_lists = _reference(seed_index)
+    ours = _postings(token_lists, tmp_path)
+    tokenize = get_tokenizer(seed_index.config.tokenizer)
     for query in QUERIES:
         q = [t for t in tokenize(query, query=True) if t in reference.vocab_dict]
         expected = reference.get_scores(q) if q else np.zeros(len(token_lists))
-        np.testing.assert_allclose(ours.scores(q), expected, rtol=1e-5, atol=1e-6)
+        # Each posting is off by at most half its term's step (max / 255).
+        step = sum(ours.postings.max_score(ours.term_id(t)) / IMPACT_LEVELS for t in q)
+        assert np.abs(ours.scores(q) - expected).max(initial=0) <= step / 2 + 1e-5
+        assert ours.scores(q).any() == bool(q)
+
+
+def test_quantised_scores_rank_the_seed_questions_as_float_scores_do(seed_index):
+    """Every seed question x k in {1, 5, 50}: the gold document and the answer
+    string are found in the top k exactly as often as with bm25s's float scores."""
+    from assistant.evaluation import load_questions
+    from assistant.index.lexical import _best
+
+    from .conftest import ROOT
+
+    reference, _ = _reference(seed_index)
+    tokenize = get_tokenizer(seed_index.config.tokenizer)
+    lexical, chunks = seed_index.engine.lexical, seed_index.chunks
+    found = {("float", k): [0, 0] for k in (1, 5, 50)} | {("8-bit", k): [0, 0] for k in (1, 5, 50)}
+    questions = load_questions(ROOT / "eval" / "seeds_qa.jsonl")
+    for q in questions:
+        tokens = [t for t in tokenize(q.question, query=True) if t in reference.vocab_dict]
+        exact = reference.get_scores(tokens).astype(np.float32) if tokens else np.zeros(len(chunks), np.float32)
+        for k in (1, 5, 50):
+            for kind, ids in (("float", _best(exact, np.arange(len(exact)), k)[0]), ("8-bit", lexical.top(tokens, k)[0])):
+                top = [chunks[int(i)] for i in ids]
+                found[kind, k][0] += any(c.doc_id in q.doc_ids for c in top)
+                found[kind, k][1] += any(a in c.quote for c in top for a in q.answers)
+    for k in (1, 5, 50):
+        assert found["8-bit", k] == found["float", k], (k, found)
+    assert found["8-bit", 5][0] >= 0.8 * len(questions)  # the comparison is not vacuous
+
+
+def test_spilled_segments_equal_one_pass(seed_index, tmp_path):
+    _, token_lists = _reference(seed_index)
+    one = _postings(token_lists, tmp_path / "one")
+    spilled = _postings(token_lists, tmp_path / "spilled", segment_postings=5_000)
+    assert len(list((tmp_path / "spilled").glob("work/segment*"))) == 0  # cleaned up
+    for name in ("ptr", "first", "width", "gap_at", "scale", "impact", "tf"):
+        np.testing.assert_array_equal(getattr(one.postings, name), getattr(spilled.postings, name))
+    assert one.postings.vocab.terms() == spilled.postings.vocab.terms()
 
 
 def _files(path):
     return {
         name: (path / name).read_bytes()
-        for name in ("chunks.jsonl", "chunks.offsets.npy", "terms/ids.npy", "terms/tf.npy",
-                     "terms/indptr.npy", "bm25/data.csc.index.npy", "bm25/vocab.index.json")
+        for name in ("chunks.jsonl", "chunks.offsets.npy", "postings/ptr.npy", "postings/impact.bin",
+                     "postings/gaps1.bin", "postings/tf.bin", "postings/vocab.blob")
     }
 
 
@@ -67,7 +120,7 @@ def test_incremental_update_scores_like_a_fresh_build(corpus, config, tmp_path):
     # Same chunks in the same order, byte for byte; terms of the removed
     # document are gone from the vocabulary; every chunk scores the same.
     assert (path / "chunks.jsonl").read_bytes() == (fresh_path / "chunks.jsonl").read_bytes()
-    assert set(updated.engine.lexical.vocab) == set(fresh.engine.lexical.vocab)
+    assert set(updated.engine.lexical.postings.vocab.terms()) == set(fresh.engine.lexical.postings.vocab.terms())
     tokenize = get_tokenizer(config.tokenizer)
     for query in QUERIES + ["贵州省5G基站数"]:
         tokens = tokenize(query, query=True)

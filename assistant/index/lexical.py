@@ -1,22 +1,18 @@
-"""BM25 over Chinese-aware tokens, stored with bm25s's own plain-file format.
-
-The score matrix is computed here from per-chunk term counts (`terms.py`) in
-blocks of numpy arithmetic, then handed to bm25s: building through bm25s's
-token-list API would hold every token of the corpus as a Python string, which
-does not fit in memory at a million chunks. Scores are the "lucene" BM25 variant
-(Kamphuis et al. 2020), the one Lucene/Elasticsearch use, and match bm25s's own
-`index()` (tested)."""
+"""BM25 search over the compact postings (postings.py): exhaustive for
+small queries, MaxScore pruning for large ones. Scores are the "lucene" BM25
+variant (Kamphuis et al. 2020), computed at build time (terms.py) and stored
+as 8-bit impacts."""
 
 from __future__ import annotations
 
-import logging
 import math
 from pathlib import Path
 
 import numpy as np
 
-_EMPTY = "EMPTY"  # marker file of an index with no documents (bm25s cannot store one)
-_BLOCK = 1 << 24  # nonzeros scored per numpy step: bounds temporary memory
+from .postings import Postings
+
+_EMPTY = "EMPTY"  # marker file of an index with no documents
 # Below this many postings a query is scored exhaustively: pruning would not pay.
 _EXHAUSTIVE_POSTINGS = 200_000
 # A binary search of one chunk in a posting list costs about this many
@@ -24,98 +20,35 @@ _EXHAUSTIVE_POSTINGS = 200_000
 _SEARCH_COST = 25
 
 
-def bm25_matrix(indptr: np.ndarray, ids: np.ndarray, tf: np.ndarray, n_terms: int,
-                k1: float = 1.2, b: float = 0.75):
-    """Term-major (CSC) BM25 scores from chunk-major term counts:
-    score(t, d) = idf(t) * tf / (tf + k1 * (1 - b + b * |d| / avg|d|))."""
-    from scipy import sparse
-
-    n_docs = len(indptr) - 1
-    rows = np.repeat(np.arange(n_docs, dtype=np.int32), np.diff(indptr))
-    doc_len = np.zeros(n_docs)  # tokens per chunk, repeats included
-    for lo in range(0, len(ids), _BLOCK):
-        doc_len += np.bincount(rows[lo : lo + _BLOCK], weights=tf[lo : lo + _BLOCK], minlength=n_docs)
-    avg_len = max(float(doc_len.mean()), 1e-9)
-    df = np.bincount(ids, minlength=n_terms)
-    idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-    norm = (k1 * ((1.0 - b) + b * doc_len / avg_len)).astype(np.float32)
-    data = np.empty(len(ids), dtype=np.float32)
-    for lo in range(0, len(ids), _BLOCK):
-        hi = min(lo + _BLOCK, len(ids))
-        t = tf[lo:hi].astype(np.float32)
-        data[lo:hi] = idf[ids[lo:hi]] * t / (t + norm[rows[lo:hi]])
-    del rows
-    csc = sparse.csr_matrix((data, ids, indptr), shape=(n_docs, n_terms)).tocsc()
-    return csc.data.astype(np.float32, copy=False), csc.indices.astype(np.int32, copy=False), csc.indptr
-
-
 class LexicalIndex:
-    def __init__(self, bm25):
-        self._bm25 = bm25  # None for an empty corpus
-        if bm25 is not None:
-            # Plain ndarray views of the memory maps: slicing an np.memmap runs
-            # Python code per slice, and a query takes hundreds of slices.
-            for key in ("data", "indices", "indptr"):
-                bm25.scores[key] = np.asarray(bm25.scores[key])
-
-    @classmethod
-    def from_counts(cls, vocab: dict[str, int], indptr: np.ndarray, ids: np.ndarray, tf: np.ndarray,
-                    k1: float = 1.2, b: float = 0.75) -> "LexicalIndex":
-        n_docs = len(indptr) - 1
-        if n_docs == 0:
-            return cls(None)
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
-        data, indices, term_ptr = bm25_matrix(indptr, ids, tf, len(vocab), k1, b)
-        bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
-        bm25.scores = {"data": data, "indices": indices, "indptr": term_ptr, "num_docs": n_docs}
-        bm25.vocab_dict = vocab
-        bm25.nonoccurrence_array = None  # what bm25s's index() sets for "lucene"
-        return cls(bm25)
-
-    def save(self, directory: Path) -> None:
-        if self._bm25 is None:
-            Path(directory).mkdir(parents=True, exist_ok=True)
-            (Path(directory) / _EMPTY).write_text("no documents\n")
-            return
-        self._bm25.save(str(directory))
+    def __init__(self, postings: Postings | None):
+        self.postings = postings  # None for an empty corpus
 
     @classmethod
     def load(cls, directory: Path) -> "LexicalIndex":
-        if (Path(directory) / _EMPTY).exists():
-            return cls(None)
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
         # Memory-mapped: pages load on demand, so opening a large index is quick and
         # several processes share one copy. Safe with the index swap: a replaced
         # file stays readable while mapped.
-        return cls(bm25s.BM25.load(str(directory), mmap=True))
+        if (Path(directory) / _EMPTY).exists():
+            return cls(None)
+        return cls(Postings(directory))
 
     @staticmethod
-    def load_vocab(directory: Path) -> dict[str, int]:
-        """Just the term -> id table (for incremental builds)."""
-        import json
-
-        file = Path(directory) / "vocab.index.json"
-        return json.loads(file.read_text(encoding="utf-8")) if file.exists() else {}
+    def save_empty(directory: Path) -> None:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        (Path(directory) / _EMPTY).write_text("no documents\n")
 
     @property
     def size(self) -> int:
-        return 0 if self._bm25 is None else int(self._bm25.scores["num_docs"])
+        return 0 if self.postings is None else self.postings.n_docs
 
-    @property
-    def vocab(self) -> dict:
-        return {} if self._bm25 is None else self._bm25.vocab_dict
+    def term_id(self, token: str) -> int | None:
+        return None if self.postings is None else self.postings.vocab.get(token)
 
     def doc_freq(self, token: str) -> int | None:
         """Number of chunks containing `token` (None: not in the vocabulary)."""
-        tid = self.vocab.get(token)
-        if tid is None:
-            return None
-        indptr = self._bm25.scores["indptr"]
-        return int(indptr[tid + 1] - indptr[tid]) if tid + 1 < len(indptr) else None
+        tid = self.term_id(token)
+        return None if tid is None else self.postings.df(tid)
 
     def idf(self, token: str) -> float:
         """BM25 (Lucene) idf; a term the corpus never contains gets the highest."""
@@ -123,27 +56,26 @@ class LexicalIndex:
         df = self.doc_freq(token) or 0
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def _postings(self, query_tokens: list[str]) -> list[tuple[int, int, float]]:
-        """(start, end, weight) of each distinct known query term's postings; a
-        repeated query token weighs more, as in bm25s."""
+    def _terms(self, query_tokens: list[str]) -> list[tuple[int, float]]:
+        """(term id, weight) of each distinct known query term; a repeated query
+        token weighs more, as in bm25s."""
         weights: dict[int, float] = {}
         for token in query_tokens:
-            tid = self.vocab.get(token)
+            tid = self.term_id(token)
             if tid is not None:
                 weights[tid] = weights.get(tid, 0.0) + 1.0
-        indptr = self._bm25.scores["indptr"] if self._bm25 is not None else None
-        return [(int(indptr[t]), int(indptr[t + 1]), w) for t, w in weights.items()]
+        return list(weights.items())
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         """BM25 score of every chunk (exhaustive)."""
         n = self.size
-        postings = self._postings(query_tokens) if n else []
-        if not postings:
+        terms = self._terms(query_tokens) if n else []
+        if not terms:
             return np.zeros(n, dtype=np.float32)
-        s = self._bm25.scores
+        p = self.postings
         # One C-level pass over all postings: faster than per-term np.add.at.
-        docs = np.concatenate([s["indices"][lo:hi] for lo, hi, _ in postings])
-        weights = np.concatenate([s["data"][lo:hi] * np.float32(w) for lo, hi, w in postings])
+        docs = np.concatenate([p.docs(t) for t, _ in terms])
+        weights = np.concatenate([p.scores(t) * np.float32(w) for t, w in terms])
         return np.bincount(docs, weights=weights, minlength=n).astype(np.float32)
 
     def top(self, query_tokens: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -155,25 +87,26 @@ class LexicalIndex:
         (their largest posting values), no chunk they alone touch can make the
         top k, and their postings are only looked up for the candidates."""
         k = min(k, self.size)
-        postings = self._postings(query_tokens) if k > 0 else []
-        if not postings:
+        terms = self._terms(query_tokens) if k > 0 else []
+        if not terms:
             return np.array([], dtype=np.int64), np.array([], dtype=np.float32)
-        if sum(hi - lo for lo, hi, _ in postings) <= _EXHAUSTIVE_POSTINGS:
+        p = self.postings
+        # (term, weight, number of postings), rarest first
+        postings = sorted(((t, w, p.df(t)) for t, w in terms), key=lambda x: x[2])
+        if sum(n for _, _, n in postings) <= _EXHAUSTIVE_POSTINGS:
             scores = self.scores(query_tokens)
             touched = np.flatnonzero(scores)
             return _best(scores[touched], touched, k)
-        data, indices = self._bm25.scores["data"], self._bm25.scores["indices"]
-        postings.sort(key=lambda p: p[1] - p[0])  # rarest first
-        bound = [float(data[lo:hi].max()) * w for lo, hi, w in postings]
+        bound = [p.max_score(t) * w for t, w, _ in postings]
         scores = np.zeros(self.size, dtype=np.float32)
         # Deciding costs a pass over all chunks: first try after about as many
         # postings as chunks, then at each doubling.
         done, checkpoint, scored = 0, max(_EXHAUSTIVE_POSTINGS // 4, self.size // 2), 0
         candidates = None
         while done < len(postings):
-            lo, hi, w = postings[done]
-            np.add.at(scores, indices[lo:hi], data[lo:hi] * np.float32(w))
-            done, scored = done + 1, scored + hi - lo
+            t, w, n = postings[done]
+            np.add.at(scores, p.docs(t), p.scores(t) * np.float32(w))
+            done, scored = done + 1, scored + n
             if done == len(postings) or scored < checkpoint:
                 continue
             checkpoint *= 2  # a handful of checks per query, each O(chunks)
@@ -181,17 +114,17 @@ class LexicalIndex:
             remaining = postings[done:]
             # Switch when binary-searching the candidates in the remaining
             # postings costs less than adding those postings.
-            if candidates is not None and _SEARCH_COST * len(candidates) * len(remaining) < sum(h - l for l, h, _ in remaining):
+            if candidates is not None and _SEARCH_COST * len(candidates) * len(remaining) < sum(n for _, _, n in remaining):
                 break
             candidates = None
         if candidates is None:
             candidates = np.flatnonzero(scores)
-        for lo, hi, w in postings[done:]:
-            column = indices[lo:hi]
+        for t, w, _ in postings[done:]:
+            column = p.docs(t)
             pos = np.searchsorted(column, candidates)
             pos[pos == len(column)] = 0
             found = column[pos] == candidates
-            scores[candidates[found]] += data[lo:hi][pos[found]] * np.float32(w)
+            scores[candidates[found]] += p.scores_at(t, pos[found]) * np.float32(w)
         return _best(scores[candidates], candidates, k)
 
     @staticmethod

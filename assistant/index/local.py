@@ -34,7 +34,7 @@ class LocalEngine(Engine):
         # between loads, and once open (memory-mapped) they outlive a swap.
         with store.reading(path):
             data = store.load_data(path, config, verify)
-            lexical = LexicalIndex.load(path / "bm25")
+            lexical = LexicalIndex.load(path / "postings")
             dense = DenseIndex.load(path / "dense.faiss") if wants_dense(data.manifest) else None
         return cls(data, lexical, dense)
 

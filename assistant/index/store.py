@@ -5,10 +5,9 @@
                          size and SHA-256 of every data file
     chunks.jsonl         one chunk per line (text, offsets, section path, ...)
     chunks.offsets.npy   byte offset of each line: chunks are read on demand
-    terms/               per-chunk term counts (terms.py), so unchanged documents
-                         are never re-tokenized
-    bm25/                bm25s index files (score matrix + vocabulary)
-    docs/<id>.txt        cleaned text of each document (chunk offsets point into it)
+    postings/            BM25 postings and vocabulary (postings.py): quantised
+                         scores, and the term counts they are recomputed from,
+                         so unchanged documents are never re-tokenized
     vectors.npy          passage embeddings, row-aligned with chunks (dense only)
     dense.faiss          FAISS index over vectors.npy (dense only)
 
@@ -36,11 +35,12 @@ from ..chunking.chunker import Chunk
 from ..config import Config
 from ..embedders import expected_identity, identity_differences
 from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
-from . import terms as term_store
 from .chunkstore import ChunkStore
+from .postings import Postings
+from .terms import PostingsBuilder
 from .vectors import VectorWriter
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: compact postings replace bm25s files, terms/ and docs/
 # Bump when cleaning or chunking rules change in a way that changes chunk text.
 PIPELINE_VERSION = 6  # 3: linear-time cleaning, chunk length cap, title line cap; 4: delivered-date year;
 # 5: PDF ruled tables read by pdfplumber, scanned pages by OCR, chunks carry OCR marks;
@@ -92,18 +92,29 @@ class IndexData:
         meta = self.documents[doc_id]
         return meta["first_chunk"], meta["first_chunk"] + meta["n_chunks"]
 
-    def doc_text_path(self, doc_id: str) -> Path:
-        return self.path / "docs" / f"{doc_id}.txt"
-
     def vectors(self) -> np.ndarray | None:
         file = self.path / "vectors.npy"
         return np.load(file, mmap_mode="r") if file.exists() else None
 
-    def term_counts(self):
-        """(vocab, indptr, ids, tf) as stored."""
-        from .lexical import LexicalIndex
+    def postings(self) -> Postings | None:
+        directory = self.path / "postings"
+        return Postings(directory) if (directory / "ptr.npy").exists() else None
 
-        return (LexicalIndex.load_vocab(self.path / "bm25"), *term_store.load_counts(self.path / "terms"))
+    def term_counts(self) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
+        """(vocab, indptr, ids, tf): each chunk's terms and their counts, chunk-major
+        (CSR), transposed from the postings; for exports such as Milvus."""
+        from scipy import sparse
+
+        postings = self.postings()
+        if postings is None:
+            return {}, np.zeros(len(self.chunks) + 1, dtype=np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint8)
+        df, docs, tf = postings.decode(0, postings.n_terms)
+        term_ptr = np.zeros(len(df) + 1, dtype=np.int64)
+        np.cumsum(df, out=term_ptr[1:])
+        shape = (postings.n_terms, postings.n_docs)
+        csr = sparse.csc_matrix((np.asarray(tf), docs, term_ptr), shape=shape).T.tocsr()
+        csr.sort_indices()
+        return postings.vocab.to_dict(), csr.indptr.astype(np.int64), csr.indices.astype(np.int32), csr.data
 
 
 def check_compatible(manifest: dict, config: Config, path: Path) -> None:
@@ -214,14 +225,14 @@ class IndexWriter:
     Documents are appended in order, either freshly processed (`add`) or copied
     from the previous index without parsing (`carry_over`)."""
 
-    def __init__(self, path: Path, vocab: dict[str, int] | None = None, vectors: VectorWriter | None = None):
+    def __init__(self, path: Path, old_postings: Postings | None = None, vectors: VectorWriter | None = None):
         self.path = Path(path)
         self.tmp = self.path.with_name(self.path.name + ".tmp")
         shutil.rmtree(self.tmp, ignore_errors=True)
-        (self.tmp / "docs").mkdir(parents=True)
+        self.tmp.mkdir(parents=True)
         self._chunks = open(self.tmp / "chunks.jsonl", "wb")
         self._offsets = array("q", [0])
-        self.counts = term_store.TermCounts(vocab)
+        self.counts = PostingsBuilder(self.tmp / "segments", old_postings)
         self.documents: dict[str, dict] = {}
         self.vectors = vectors  # None: a lexical index
 
@@ -229,28 +240,25 @@ class IndexWriter:
     def n_chunks(self) -> int:
         return len(self._offsets) - 1
 
-    def add(self, meta: dict, text: str, chunks: list[Chunk], counts: list[tuple[list[str], list[int]]]) -> None:
+    def add(self, meta: dict, chunks: list[Chunk], counts: list[tuple[list[str], list[int]]]) -> None:
         doc_id = meta["doc_id"]
         self.documents[doc_id] = {**meta, "first_chunk": self.n_chunks, "n_chunks": len(chunks)}
-        (self.tmp / "docs" / f"{doc_id}.txt").write_text(text, encoding="utf-8")
         for chunk, (terms, tf) in zip(chunks, counts):
             self._write_line((json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n").encode("utf-8"))
             self.counts.add(terms, tf)
         if self.vectors is not None:
             self.vectors.new_rows(self.n_chunks - len(chunks), len(chunks))
 
-    def carry_over(self, old: IndexData, doc_id: str, old_counts, old_vectors) -> None:
-        """Copy a document unchanged from the previous index (ids in `old_counts`
-        must use this writer's vocabulary, which starts as the old one)."""
+    def carry_over(self, old: IndexData, doc_id: str, old_vectors) -> None:
+        """Copy a document unchanged from the previous index (whose postings
+        this writer was given)."""
         start, end = old.chunk_range(doc_id)
         first = self.n_chunks
         self.documents[doc_id] = {**old.documents[doc_id], "first_chunk": first}
-        _link_or_copy(old.doc_text_path(doc_id), self.tmp / "docs" / f"{doc_id}.txt")
         self._chunks.write(old.chunks.raw(start, end))
         offsets = np.asarray(old.chunks.offsets[start : end + 1], dtype=np.int64)
         self._offsets.frombytes((offsets[1:] - offsets[0] + self._offsets[-1]).tobytes())
-        _, indptr, ids, tf = old_counts
-        self.counts.add_rows(indptr, ids, tf, start, end)
+        self.counts.carry(start, end)
         if self.vectors is not None:
             self.vectors.old_rows(first, None if old_vectors is None else old_vectors[start:end], end - start)
 
@@ -264,9 +272,10 @@ class IndexWriter:
 
         self._chunks.close()
         np.save(self.tmp / "chunks.offsets.npy", np.frombuffer(self._offsets, dtype=np.int64))
-        vocab, indptr, ids, tf = self.counts.compacted()
-        term_store.save_counts(self.tmp / "terms", indptr, ids, tf)
-        LexicalIndex.from_counts(vocab, indptr, ids, tf, k1, b).save(self.tmp / "bm25")
+        if self.n_chunks:
+            self.counts.write(self.tmp / "postings", k1, b)
+        else:
+            LexicalIndex.save_empty(self.tmp / "postings")
         if self.vectors is not None:
             vectors = self.vectors.write(self.tmp, self.n_chunks, progress)
             manifest["embedding"]["embedded_chunks"] = self.n_chunks - self.vectors.empty_rows
@@ -285,14 +294,6 @@ class IndexWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
-    # Index files are never modified in place, so a hard link is a safe copy.
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copyfile(src, dst)
-
-
 def _sha256(file: Path) -> str:
     h = hashlib.sha256()
     with open(file, "rb") as f:
@@ -302,12 +303,11 @@ def _sha256(file: Path) -> str:
 
 
 def _checksums(directory: Path) -> dict[str, dict]:
-    """Size and SHA-256 of every data file except per-document texts (those are
-    read only by incremental builds, which re-read changed sources anyway)."""
+    """Size and SHA-256 of every data file."""
     out = {}
     for file in sorted(directory.rglob("*")):
         rel = file.relative_to(directory).as_posix()
-        if file.is_file() and not rel.startswith("docs/"):
+        if file.is_file():
             out[rel] = {"bytes": file.stat().st_size, "sha256": _sha256(file)}
     return out
 
