@@ -105,7 +105,14 @@ def build_index(
     sources = [str(s) for s in (sources or [config.corpus_dir])]
     path = Path(index_path) if index_path else default_index_path(sources, config)
     with store.build_lock(path):
-        return _build(sources, path, config, embedder, rebuild, progress, embed)
+        report = _build(sources, path, config, embedder, rebuild, progress, embed)
+        if config.index_backend == "milvus":  # the local index is the builder's cache; servers read Milvus
+            from . import milvus
+
+            with store.reading(path):
+                data = store.load_data(path, config)
+            report.notices.append(milvus.publish(data, config, rebuild=rebuild))
+        return report
 
 
 def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progress, embed: bool) -> IndexReport:
@@ -147,10 +154,9 @@ def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progres
 
     todo = [(str(f), sha) for f, _, sha, unchanged in plan if not unchanged]
     report.workers = _workers(config, todo)
-    old_counts = old.term_counts() if old else None
     old_vectors = old.vectors() if old else None
     vectors, embedding = _vector_plan(embedder, old, old_vectors, config)
-    writer = store.IndexWriter(path, old_counts[0] if old_counts else None, vectors)
+    writer = store.IndexWriter(path, old.postings() if old else None, vectors)
     prepared = _prepare_all(todo, config, report.workers, progress)
     try:
         for n, (file, doc_id, sha, unchanged) in enumerate(plan, 1):
@@ -158,19 +164,19 @@ def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progres
                 progress(str(file), n, len(plan))
             previous = old_docs.get(doc_id)
             if unchanged:
-                writer.carry_over(old, doc_id, old_counts, old_vectors)
+                writer.carry_over(old, doc_id, old_vectors)
                 report.unchanged.append(doc_id)
                 continue
             outcome = next(prepared)
             if isinstance(outcome, str):  # the reason the document was refused
                 report.skipped.append({"path": str(file), "reason": outcome})
                 if previous:  # keep the last good version rather than losing it
-                    writer.carry_over(old, doc_id, old_counts, old_vectors)
+                    writer.carry_over(old, doc_id, old_vectors)
                     report.skipped[-1]["reason"] += " (previous version kept in the index)"
                 continue
-            meta, text, chunks, counts = outcome
+            meta, chunks, counts = outcome
             report.notices.extend(f"{Path(file).name}: {w}" for w in meta.get("warnings", []))
-            writer.add(meta, text, chunks, counts)
+            writer.add(meta, chunks, counts)
             (report.changed if previous else report.added).append(doc_id)
         report.removed = sorted(set(old_docs) - set(writer.documents))
         manifest = {
@@ -298,7 +304,7 @@ def _start_method() -> str:
 
 def _prepare(args) -> str | tuple:
     """Read, clean, chunk and count the terms of one file (runs in a worker).
-    Returns (meta, text, chunks, term counts per chunk) or the refusal reason."""
+    Returns (meta, chunks, term counts per chunk) or the refusal reason."""
     file, sha, options, tokenizer = args
     try:
         doc = read_document(file, options, sha)
@@ -306,4 +312,4 @@ def _prepare(args) -> str | tuple:
         return exc.reason
     tokenize = get_tokenizer(tokenizer)
     counts = [count_terms(tokenize(c.index_text())) for c in doc.chunks]
-    return doc.meta(), doc.text, doc.chunks, counts
+    return doc.meta(), doc.chunks, counts
