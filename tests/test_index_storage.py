@@ -86,8 +86,11 @@ def test_spilled_segments_equal_one_pass(seed_index, tmp_path):
     one = _postings(token_lists, tmp_path / "one")
     spilled = _postings(token_lists, tmp_path / "spilled", segment_postings=5_000)
     assert len(list((tmp_path / "spilled").glob("work/segment*"))) == 0  # cleaned up
-    for name in ("ptr", "first", "width", "gap_at", "scale", "impact", "tf"):
+    for name in ("ptr", "first", "width", "gap_at", "scale", "impact"):
         np.testing.assert_array_equal(getattr(one.postings, name), getattr(spilled.postings, name))
+    total = int(one.postings.ptr[-1])
+    np.testing.assert_array_equal(one.postings.tf(0, total), spilled.postings.tf(0, total))
+    assert one.postings.tf(0, total).max() > 1 and one.postings.tf(5, 5).size == 0
     assert one.postings.vocab.terms() == spilled.postings.vocab.terms()
 
 
@@ -95,7 +98,7 @@ def _files(path):
     return {
         name: (path / name).read_bytes()
         for name in ("chunks.jsonl", "chunks.offsets.npy", "postings/ptr.npy", "postings/impact.bin",
-                     "postings/gaps1.bin", "postings/tf.bin", "postings/vocab.blob")
+                     "postings/gaps1.bin", "postings/tf.z", "postings/vocab.blob")
     }
 
 

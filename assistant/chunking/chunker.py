@@ -6,7 +6,7 @@ table rows are chunks of their own."""
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .structure import SEP, Block, Structure, parse_structure
@@ -53,7 +53,9 @@ class Chunk:
         return f"{self.section_path}\n{self.quote}"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # Shallow, with the lists copied: dataclasses.asdict's deep copy was a
+        # fifth of an index build's time.
+        return {**vars(self), "section": list(self.section), "ocr_suspect": list(self.ocr_suspect)}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Chunk":

@@ -9,6 +9,7 @@ clean/chunk/tokenize work runs in one process per physical core."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -24,7 +25,7 @@ from ..ingest.loaders import IMAGE_EXTENSIONS
 from ..system import physical_cores
 from ..tokenize import get_tokenizer
 from . import store
-from .terms import count_terms
+from .terms import LocalVocabulary, count_terms
 from .vectors import VectorWriter
 
 # Below this much new source text, worker start-up (imports and the jieba-rs
@@ -32,6 +33,8 @@ from .vectors import VectorWriter
 PARALLEL_MIN_BYTES = 8 * 2**20
 # Files that may need OCR (3-12 s a page) are worth a worker each at any size.
 OCR_CANDIDATES = frozenset({".pdf", *IMAGE_EXTENSIONS})
+# Task batches per worker that may be in flight: enough to keep workers busy.
+IN_FLIGHT_CHUNKSIZES = 4
 
 
 @dataclass
@@ -174,9 +177,9 @@ def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progres
                     writer.carry_over(old, doc_id, old_vectors)
                     report.skipped[-1]["reason"] += " (previous version kept in the index)"
                 continue
-            meta, chunks, counts = outcome
+            meta, lines, counts = outcome
             report.notices.extend(f"{Path(file).name}: {w}" for w in meta.get("warnings", []))
-            writer.add(meta, chunks, counts)
+            writer.add(meta, lines, counts)
             (report.changed if previous else report.added).append(doc_id)
         report.removed = sorted(set(old_docs) - set(writer.documents))
         manifest = {
@@ -254,7 +257,8 @@ def _prepare_all(todo: list[tuple[str, str]], config: Config, workers: int, prog
     OCR pages are reported to `progress` as ("ocr:<file>", page, pages)."""
     # One onnxruntime thread per worker: N workers x N threads would oversubscribe the cores.
     options = LoadOptions.from_config(config, ocr_threads=1 if workers > 1 else 0)
-    args = [(file, sha, options, config.tokenizer) for file, sha in todo]
+    build_id = f"{os.getpid()}-{time.time_ns()}"  # workers number terms afresh for each build
+    args = [(file, sha, options, config.tokenizer, build_id) for file, sha in todo]
     on_page = (lambda file, n, total: progress(f"ocr:{file}", n, total)) if progress else None
     if workers <= 1:
         ocr.set_progress(on_page)
@@ -268,12 +272,26 @@ def _prepare_all(todo: list[tuple[str, str]], config: Config, workers: int, prog
     relay = threading.Thread(target=_relay, args=(pages, on_page), daemon=True) if pages else None
     # OCR makes one file minutes of work: hand files out one at a time then.
     chunksize = 1 if any(Path(f).suffix.lower() in OCR_CANDIDATES for f, _ in todo) else 16
+    # Results wait in the parent's memory until it writes them: workers that
+    # run ahead of it would fill the memory of a large build.
+    window, stop = threading.Semaphore(IN_FLIGHT_CHUNKSIZES * chunksize * workers), threading.Event()
+
+    def feed():
+        for item in args:
+            while not window.acquire(timeout=0.1):
+                if stop.is_set():
+                    return
+            yield item
+
     try:
         with context.Pool(workers, initializer=_init_worker, initargs=(pages,)) as pool:
             if relay:
                 relay.start()  # after the fork: a child never inherits a running thread
-            yield from pool.imap(_prepare, args, chunksize=chunksize)
+            for result in pool.imap(_prepare, feed(), chunksize=chunksize):
+                window.release()
+                yield result
     finally:
+        stop.set()
         if relay and relay.is_alive():
             pages.put(None)
             relay.join(timeout=5)
@@ -302,14 +320,20 @@ def _start_method() -> str:
     return "spawn"
 
 
+_local_vocabulary: LocalVocabulary | None = None  # this process's term numbering
+
+
 def _prepare(args) -> str | tuple:
     """Read, clean, chunk and count the terms of one file (runs in a worker).
-    Returns (meta, chunks, term counts per chunk) or the refusal reason."""
-    file, sha, options, tokenizer = args
+    Returns (meta, chunks as JSON lines, encoded term counts) or the refusal reason."""
+    global _local_vocabulary
+    file, sha, options, tokenizer, build_id = args
     try:
         doc = read_document(file, options, sha)
     except DocumentError as exc:
         return exc.reason
+    if _local_vocabulary is None or _local_vocabulary.build_id != build_id:
+        _local_vocabulary = LocalVocabulary(build_id)
     tokenize = get_tokenizer(tokenizer)
-    counts = [count_terms(tokenize(c.index_text())) for c in doc.chunks]
-    return doc.meta(), doc.chunks, counts
+    counts = _local_vocabulary.encode([count_terms(tokenize(c.index_text())) for c in doc.chunks])
+    return doc.meta(), store.chunk_lines(doc.chunks), counts

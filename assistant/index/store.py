@@ -37,7 +37,7 @@ from ..embedders import expected_identity, identity_differences
 from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from .chunkstore import ChunkStore
 from .postings import Postings
-from .terms import PostingsBuilder
+from .terms import EncodedCounts, PostingsBuilder
 from .vectors import VectorWriter
 
 FORMAT_VERSION = 3  # 3: compact postings replace bm25s files, terms/ and docs/
@@ -99,22 +99,6 @@ class IndexData:
     def postings(self) -> Postings | None:
         directory = self.path / "postings"
         return Postings(directory) if (directory / "ptr.npy").exists() else None
-
-    def term_counts(self) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
-        """(vocab, indptr, ids, tf): each chunk's terms and their counts, chunk-major
-        (CSR), transposed from the postings; for exports such as Milvus."""
-        from scipy import sparse
-
-        postings = self.postings()
-        if postings is None:
-            return {}, np.zeros(len(self.chunks) + 1, dtype=np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint8)
-        df, docs, tf = postings.decode(0, postings.n_terms)
-        term_ptr = np.zeros(len(df) + 1, dtype=np.int64)
-        np.cumsum(df, out=term_ptr[1:])
-        shape = (postings.n_terms, postings.n_docs)
-        csr = sparse.csc_matrix((np.asarray(tf), docs, term_ptr), shape=shape).T.tocsr()
-        csr.sort_indices()
-        return postings.vocab.to_dict(), csr.indptr.astype(np.int64), csr.indices.astype(np.int32), csr.data
 
 
 def check_compatible(manifest: dict, config: Config, path: Path) -> None:
@@ -240,14 +224,16 @@ class IndexWriter:
     def n_chunks(self) -> int:
         return len(self._offsets) - 1
 
-    def add(self, meta: dict, chunks: list[Chunk], counts: list[tuple[list[str], list[int]]]) -> None:
+    def add(self, meta: dict, lines: list[bytes], counts: EncodedCounts) -> None:
+        """A processed document: its chunks as JSON lines (`chunk_lines`) and
+        their term counts (encoded by the worker that read it)."""
         doc_id = meta["doc_id"]
-        self.documents[doc_id] = {**meta, "first_chunk": self.n_chunks, "n_chunks": len(chunks)}
-        for chunk, (terms, tf) in zip(chunks, counts):
-            self._write_line((json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n").encode("utf-8"))
-            self.counts.add(terms, tf)
+        self.documents[doc_id] = {**meta, "first_chunk": self.n_chunks, "n_chunks": len(lines)}
+        for line in lines:
+            self._write_line(line)
+        self.counts.add_encoded(counts)
         if self.vectors is not None:
-            self.vectors.new_rows(self.n_chunks - len(chunks), len(chunks))
+            self.vectors.new_rows(self.n_chunks - len(lines), len(lines))
 
     def carry_over(self, old: IndexData, doc_id: str, old_vectors) -> None:
         """Copy a document unchanged from the previous index (whose postings
@@ -292,6 +278,11 @@ class IndexWriter:
     def abort(self) -> None:
         self._chunks.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def chunk_lines(chunks: list[Chunk]) -> list[bytes]:
+    """How chunks.jsonl stores each chunk (made in the build's workers)."""
+    return [(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n").encode("utf-8") for chunk in chunks]
 
 
 def _sha256(file: Path) -> str:
