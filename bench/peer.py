@@ -5,8 +5,8 @@ BM25Retriever (rank_bm25) with jieba, vs this project's index.
     .venv/bin/python bench/peer.py --docs seeds --questions eval/seeds_qa.jsonl
     .venv/bin/python bench/peer.py --docs bench/data/synth-100000 --questions ... --queries 30
 
-Reports answer-in-context@5 (gold string in the top 5 passages), gold-document
-recall@5 and query latency for both, and the ratios."""
+Reports build time, answer-in-context@5 (gold string in the top 5 passages),
+gold-document recall@5 and query latency for both, and the ratios."""
 
 from __future__ import annotations
 
@@ -94,6 +94,7 @@ def main() -> int:
         ))
     lc, ours = out["langchain"], out["assistant"]
     out["ratios"] = {
+        "build_speedup": round(lc["build_s"] / max(ours["build_s"], 1e-6), 2),
         "speedup_p50": round(lc["latency_ms"]["p50"] / max(ours["latency_ms"]["p50"], 1e-6), 1),
         "aic@5_ours_minus_peer": round(ours["aic@5"] - lc["aic@5"], 4),
     }

@@ -190,3 +190,24 @@ def test_assistant_rebuilds_an_old_format_index(corpus, config, tmp_path):
     path = _old_format_index(corpus, config, tmp_path / "idx")
     assistant = Assistant.from_config(config, corpus=corpus, index_path=path, answerer="extractive")
     assert "2495万人" in assistant.ask("2024年重庆网民规模是多少？").text
+
+
+def test_block_lookup_equals_full_decoding(tmp_path):
+    """Candidates looked up through the skip entries (only their blocks of
+    SKIP postings decoded) are found at the same positions as in the whole list."""
+    from assistant.index.postings import SKIP
+
+    rng = np.random.default_rng(0)
+    token_lists = [["all"] + ["third"] * (i % 3 == 0) + ["rare"] * (rng.random() < 0.07) + [f"w{i % 20}"]
+                   for i in range(5000)]
+    postings = _postings(token_lists, tmp_path).postings
+    for term in ("all", "third", "rare", "w7"):
+        t = postings.vocab.get(term)
+        docs = postings.docs(t)
+        assert postings.df(t) > SKIP and np.all(np.diff(docs) > 0)
+        for size in (1, 3, 20):
+            chunks = np.sort(rng.choice(5000, size, replace=False))
+            found, positions = postings.lookup(t, chunks)
+            expected = np.isin(chunks, docs)
+            np.testing.assert_array_equal(found, expected)
+            np.testing.assert_array_equal(docs[positions], chunks[expected])

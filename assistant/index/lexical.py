@@ -120,11 +120,8 @@ class LexicalIndex:
         if candidates is None:
             candidates = np.flatnonzero(scores)
         for t, w, _ in postings[done:]:
-            column = p.docs(t)
-            pos = np.searchsorted(column, candidates)
-            pos[pos == len(column)] = 0
-            found = column[pos] == candidates
-            scores[candidates[found]] += p.scores_at(t, pos[found]) * np.float32(w)
+            found, positions = p.lookup(t, candidates)
+            scores[candidates[found]] += p.scores_at(t, positions) * np.float32(w)
         return _best(scores[candidates], candidates, k)
 
     @staticmethod

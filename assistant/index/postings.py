@@ -14,6 +14,8 @@ numbers and a quantised BM25 score per chunk.
                                         incremental builds read it, to recompute scores
     postings/tf.index.npy  int64 [B+1, 2] first posting and first byte of each block
     postings/doclen.npy    uint32 [N]   tokens per chunk
+    postings/skips.npy     int32        every SKIP-th chunk number of each term with more
+                                        than SKIP postings: a lookup decodes only its block
 
 Scores are the Lucene BM25 variant (Kamphuis et al. 2020). A posting costs
 about 2.8 bytes (gaps 1-2, impact 1, tf 0.2: mostly 1s, compressed) where
@@ -34,6 +36,10 @@ from .vocab import Vocabulary, write_vocabulary
 IMPACT_LEVELS = 255
 TF_MAX = 255  # a term 255 times in one chunk scores as if there (BM25 saturates long before)
 GAP_WIDTHS = {1: np.uint8, 2: np.uint16, 4: np.uint32}
+# Postings per skip entry: Lucene's block size. At 1M chunks, looking pruned
+# candidates up block by block instead of decoding whole lists took BM25 p50
+# from 8.9 to {P50_AFTER} ms (bench/scale.py); the entries cost 16 MB.
+SKIP = 128
 _TERM_ARRAYS = ("ptr", "first", "width", "gap_at", "scale")
 
 
@@ -65,6 +71,8 @@ class Postings:
             setattr(self, name, np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r")))
         self.gaps = {w: _bin(directory / f"gaps{w}.bin", dtype) for w, dtype in GAP_WIDTHS.items()}
         self.impact = _bin(directory / "impact.bin", np.uint8)
+        self.skips = np.asarray(np.load(directory / "skips.npy", mmap_mode="r"))
+        self._skip_ptr = None  # where each term's skips start, computed on first use
         self._tf_blocks = np.load(directory / "tf.index.npy")
         self._tf_z = _bin(directory / "tf.z", np.uint8)
 
@@ -95,6 +103,46 @@ class Postings:
         np.cumsum(gaps, dtype=np.int32, out=out[1:])
         out[1:] += first
         return out
+
+    def skip_ptr(self) -> np.ndarray:
+        if self._skip_ptr is None:
+            df = self.dfs()
+            per_term = np.where(df > SKIP, (df + SKIP - 1) // SKIP, 0)
+            self._skip_ptr = np.zeros(len(df) + 1, dtype=np.int64)
+            np.cumsum(per_term, out=self._skip_ptr[1:])
+        return self._skip_ptr
+
+    def lookup(self, t: int, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of the ascending `chunks` contain term `t`, and their positions
+        in its postings: only the blocks (SKIP postings) they fall in are decoded."""
+        n = self.df(t)
+        if n <= SKIP or len(chunks) * SKIP >= n:
+            docs = self.docs(t)
+            pos = np.searchsorted(docs, chunks)
+            pos[pos == n] = 0
+            found = docs[pos] == chunks
+            return found, pos[found]
+        ptr = self.skip_ptr()
+        skips = self.skips[ptr[t] : ptr[t + 1]]
+        block = np.searchsorted(skips, chunks, "right") - 1
+        blocks = np.unique(block[block >= 0])
+        starts = blocks * SKIP  # posting position of each block's first chunk
+        sizes = np.minimum(starts + SKIP, n) - starts
+        # the blocks' postings: first chunk from the skips, then the gaps after it
+        position = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        values = np.empty(len(position), dtype=np.int64)
+        heads = np.cumsum(sizes) - sizes
+        is_head = np.zeros(len(position), dtype=bool)
+        is_head[heads] = True
+        at = int(self.gap_at[t])
+        values[~is_head] = self.gaps[int(self.width[t])][at + position[~is_head] - 1]
+        values[heads] = skips[blocks]
+        running = np.cumsum(values)
+        docs = running - np.repeat(running[heads] - values[heads], sizes)
+        pos = np.searchsorted(docs, chunks)
+        pos[pos == len(docs)] = 0
+        found = docs[pos] == chunks
+        return found, position[pos[found]]
 
     def scores(self, t: int) -> np.ndarray:
         """BM25 score of term `t` in each chunk of `docs(t)`."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .postings import (GAP_WIDTHS, IMPACT_LEVELS, TF_MAX, Postings, bm25_idf, bm25_norm)
+from .postings import (GAP_WIDTHS, IMPACT_LEVELS, SKIP, TF_MAX, Postings, bm25_idf, bm25_norm)
 from .vocab import write_vocabulary
 
 # Postings held in memory before a spill: ~5 bytes each (int32 term id, uint8 tf),
@@ -220,7 +220,7 @@ class _Output:
                       ("impact.bin", "tf.z", *(f"gaps{w}.bin" for w in GAP_WIDTHS))}
         self.tf_blocks = [(0, 0)]  # (first posting, first byte) of each compressed block
         self.written = {w: 0 for w in GAP_WIDTHS}
-        self.arrays: dict[str, list[np.ndarray]] = {name: [] for name in ("df", "first", "width", "gap_at", "scale")}
+        self.arrays: dict[str, list[np.ndarray]] = {name: [] for name in ("df", "first", "width", "gap_at", "scale", "skips")}
         self.kept: list[int] = []  # working term id of each term written
 
     def block(self, terms: np.ndarray, docs: np.ndarray, tf: np.ndarray, norm: np.ndarray, k1: float) -> None:
@@ -250,15 +250,19 @@ class _Output:
         packed = zlib.compress(tf.astype(np.uint8).tobytes(), TF_ZLIB_LEVEL)
         self.files["tf.z"].write(packed)
         self.tf_blocks.append((self.tf_blocks[-1][0] + len(tf), self.tf_blocks[-1][1] + len(packed)))
+        # every SKIP-th chunk number of the terms with more than SKIP postings
+        offset = np.arange(len(docs)) - np.repeat(starts, df)
+        skips = docs[(offset % SKIP == 0) & np.repeat(df > SKIP, df)].astype(np.int32)
         for name, value in (("df", df.astype(np.int32)), ("first", docs[starts].astype(np.int32)),
-                            ("width", width), ("gap_at", gap_at), ("scale", scale)):
+                            ("width", width), ("gap_at", gap_at), ("scale", scale), ("skips", skips)):
             self.arrays[name].append(value)
         self.kept.extend(ids.tolist())
 
     def close(self, terms: list[str]) -> None:
         for f in self.files.values():
             f.close()
-        dtypes = {"df": np.int32, "first": np.int32, "width": np.uint8, "gap_at": np.int64, "scale": np.float32}
+        dtypes = {"df": np.int32, "first": np.int32, "width": np.uint8, "gap_at": np.int64, "scale": np.float32,
+                  "skips": np.int32}
         arrays = {name: np.concatenate(parts) if parts else np.zeros(0, dtypes[name])
                   for name, parts in self.arrays.items()}
         ptr = np.zeros(len(arrays.pop("df")) + 1, dtype=np.int64)

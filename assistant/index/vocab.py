@@ -41,9 +41,10 @@ class Vocabulary:
 
     def __init__(self, directory: Path):
         directory = Path(directory)
-        self._offsets = np.load(directory / "vocab.offsets.npy", mmap_mode="r")
-        self._hashes = np.load(directory / "vocab.hash.npy", mmap_mode="r")
-        self._order = np.load(directory / "vocab.order.npy", mmap_mode="r")
+        # plain ndarray views of the memory maps: np.memmap indexing runs Python code
+        self._offsets = np.asarray(np.load(directory / "vocab.offsets.npy", mmap_mode="r"))
+        self._hashes = np.asarray(np.load(directory / "vocab.hash.npy", mmap_mode="r"))
+        self._order = np.asarray(np.load(directory / "vocab.order.npy", mmap_mode="r"))
         self._blob = b""
         if self._offsets[-1] > 0:
             with open(directory / "vocab.blob", "rb") as f:
