@@ -30,7 +30,7 @@ from .errors import (
     UnsupportedFormatError,
 )
 from .embedders import Embedder, load_embedder
-from .index import Index, IndexReport, SearchHit, build_index
+from .index import Engine, Index, IndexReport, SearchHit, build_index
 from .answer import Answer, Citation
 from .answer_types import expected_type
 from .pipeline import Assistant
@@ -49,6 +49,7 @@ __all__ = [
     "Document",
     "DocumentError",
     "Embedder",
+    "Engine",
     "FORMATS",
     "Index",
     "IndexCorruptError",

@@ -38,8 +38,12 @@ TF_MAX = 255  # a term 255 times in one chunk scores as if there (BM25 saturates
 GAP_WIDTHS = {1: np.uint8, 2: np.uint16, 4: np.uint32}
 # Postings per skip entry: Lucene's block size. At 1M chunks, looking pruned
 # candidates up block by block instead of decoding whole lists took BM25 p50
-# from 8.9 to {P50_AFTER} ms (bench/scale.py); the entries cost 16 MB.
+# from 8.9 to 7.1-7.8 ms (200 questions, 3 runs); the entries cost 16 MB.
 SKIP = 128
+# Blocks are decoded only when they are under 1/8 of the list: gathering them
+# costs several passes, a whole-list cumsum one (1M chunks, p50: 1/4 7.5 ms,
+# 1/8 7.1-7.8, 1/16 7.3-8.1, always blocks 9.4-10.8).
+BLOCK_LOOKUP_SHARE = 8
 _TERM_ARRAYS = ("ptr", "first", "width", "gap_at", "scale")
 
 
@@ -116,7 +120,7 @@ class Postings:
         """Which of the ascending `chunks` contain term `t`, and their positions
         in its postings: only the blocks (SKIP postings) they fall in are decoded."""
         n = self.df(t)
-        if n <= SKIP or len(chunks) * SKIP >= n:
+        if n <= SKIP or len(chunks) * SKIP * BLOCK_LOOKUP_SHARE >= n:
             docs = self.docs(t)
             pos = np.searchsorted(docs, chunks)
             pos[pos == n] = 0
