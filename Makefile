@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	# torch first, from the local CPU wheel; every later call is pinned to it.
 	$(PIP) install torch==2.13.0
-	$(PIP) install -c constraints.txt -e ".[all,dev]"
+	$(PIP) install -c constraints.txt -e ".[all,dev,milvus]"
 	touch $(STAMP)
 
 # The chat UI, the HTTP API (/v1) and its docs (/docs) over seeds/ on http://127.0.0.1:7860

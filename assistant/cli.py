@@ -12,8 +12,19 @@ from .config import Config
 from .errors import AssistantError, IndexMismatchError
 
 
-def _config(args) -> Config:
+def _settings(items: list[str]) -> dict:
+    """--set KEY=VALUE, repeated: any setting of assistant.toml."""
     overrides = {}
+    for item in items:
+        if "=" not in item:
+            raise AssistantError(f"--set expects KEY=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        overrides[key.strip()] = value
+    return overrides
+
+
+def _config(args) -> Config:
+    overrides = _settings(getattr(args, "set", None) or [])
     if getattr(args, "embedder", None) is not None:
         overrides["embedder"] = args.embedder
     if getattr(args, "embedding_model", None) is not None:
@@ -265,13 +276,7 @@ def cmd_eval(args) -> int:
     from .evaluation import load_questions, run_eval
     from .evaluation.report import chart, markdown
 
-    overrides = {}
-    for item in args.set:
-        if "=" not in item:
-            raise AssistantError(f"--set expects KEY=VALUE, got {item!r}")
-        key, value = item.split("=", 1)
-        overrides[key] = value
-    base = Config.load(args.config_file, **overrides)
+    base = Config.load(args.config_file, **_settings(args.set))
     questions = load_questions(args.questions)[: args.limit]
     docs = args.docs or base.corpus_dir
     if not Path(docs).is_dir():
@@ -367,6 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--embedding-model", help="model for the embedder (sentence-transformers: name or path)")
         p.add_argument("--lexical", action="store_true", help="BM25 only, do not load an embedding model")
         p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="any setting of assistant.toml, e.g. --set index_backend=milvus --set milvus_uri=index.db")
 
     p = sub.add_parser("index", help="build or update an index (incremental)")
     p.add_argument("paths", nargs="*", help="files or folders (default: the corpus folder, seeds/)")

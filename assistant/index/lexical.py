@@ -5,7 +5,6 @@ as 8-bit impacts."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -49,12 +48,6 @@ class LexicalIndex:
         """Number of chunks containing `token` (None: not in the vocabulary)."""
         tid = self.term_id(token)
         return None if tid is None else self.postings.df(tid)
-
-    def idf(self, token: str) -> float:
-        """BM25 (Lucene) idf; a term the corpus never contains gets the highest."""
-        n = max(1, self.size)
-        df = self.doc_freq(token) or 0
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def _terms(self, query_tokens: list[str]) -> list[tuple[int, float]]:
         """(term id, weight) of each distinct known query term; a repeated query

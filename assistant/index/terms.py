@@ -93,6 +93,7 @@ class PostingsBuilder:
         self._segment_postings = segment_postings
         self._segments: list[Path] = []
         self._remaps: dict[tuple, array] = {}  # local -> global term ids, per source
+        self._own: LocalVocabulary | None = None  # numbering for `add`
         self._reset()
 
     def _reset(self) -> None:
@@ -104,14 +105,10 @@ class PostingsBuilder:
         return len(self._doclen)
 
     def add(self, terms: list[str], counts: list[int]) -> None:
-        vocab = self.vocab
-        self._ids.extend([vocab.setdefault(t, len(vocab)) for t in terms])
-        self._tf.extend([min(c, TF_MAX) for c in counts])
-        self._indptr.append(len(self._ids))
-        self._rows.append(self.n_docs)
-        self._doclen.append(sum(counts))
-        if len(self._ids) >= self._segment_postings:
-            self._spill()
+        """One chunk's distinct terms and counts (`count_terms`), numbered here."""
+        if self._own is None:
+            self._own = LocalVocabulary("direct")
+        self.add_encoded(self._own.encode([(terms, counts)]))
 
     def add_encoded(self, enc: EncodedCounts) -> None:
         """A document's chunks, numbered by a worker (`LocalVocabulary`)."""
