@@ -72,10 +72,6 @@ class Engine(ABC):
     def documents(self) -> dict[str, dict]:
         return self.manifest.get("documents", {})
 
-    @property
-    def embedding(self) -> dict | None:
-        return self.manifest.get("embedding")
-
     def idf(self, token: str) -> float:
         """BM25 (Lucene) idf; a term the corpus never contains gets the highest."""
         n = max(1, self.size)
