@@ -211,3 +211,23 @@ def test_block_lookup_equals_full_decoding(tmp_path):
             expected = np.isin(chunks, docs)
             np.testing.assert_array_equal(found, expected)
             np.testing.assert_array_equal(docs[positions], chunks[expected])
+
+
+def test_worker_encoding_keeps_counts_and_empty_chunks(tmp_path):
+    """A worker's numbering: first-seen order, counts capped at 255 for storage
+    but chunk lengths exact, chunks without terms (even the last) kept."""
+    from assistant.index.terms import LocalVocabulary
+
+    local = LocalVocabulary("build")
+    first = local.encode([(["a", "b"], [2, 1]), ([], []), (["a"], [300]), ([], [])])
+    assert first.new_terms == ["a", "b"] and first.indptr.tolist() == [0, 2, 2, 3, 3]
+    assert first.tf.tolist() == [2, 1, 255] and first.doclen.tolist() == [3, 0, 300, 0]
+    second = local.encode([(["c", "a"], [1, 1])])
+    assert second.first_new == 2 and second.new_terms == ["c"] and second.ids.tolist() == [2, 0]
+    builder = PostingsBuilder(tmp_path / "work")
+    builder.add_encoded(first)
+    builder.add_encoded(second)
+    builder.write(tmp_path / "postings", k1=0.9, b=0.5)
+    index = LexicalIndex.load(tmp_path / "postings")
+    assert index.size == 5 and index.doc_freq("a") == 3 and index.doc_freq("c") == 1
+    assert index.top(["a"], 5)[0].tolist()[0] in (0, 2, 4)

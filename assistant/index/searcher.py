@@ -63,6 +63,9 @@ class Index:
     config: Config
     embedder: Embedder | None = None
     notices: list[str] = field(default_factory=list)
+    # The index folder it was opened as: the local engine's files; for Milvus,
+    # the builder's local copy, whose name the collection alias follows.
+    folder: Path | None = None
     # question -> Translation: one question is searched (per year) and answered
     # with the same translation, computed once.
     _translations: dict = field(default_factory=dict, repr=False)
@@ -90,11 +93,11 @@ class Index:
             return chosen["embedder"] is not None
 
         engine = engine_class(config.index_backend).open(path, config, verify, wants_dense)
-        return cls(engine, config, chosen["embedder"], chosen["notices"])
+        return cls(engine, config, chosen["embedder"], chosen["notices"], path)
 
     @property
     def path(self) -> Path:
-        return Path(self.engine.location)
+        return self.folder if self.folder is not None else Path(self.engine.location)
 
     @property
     def mode(self) -> str:

@@ -70,8 +70,7 @@ class LocalVocabulary:
         counts = np.fromiter(chain.from_iterable(c for _, c in rows), np.int64, len(terms))
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum([len(t) for t, _ in rows], out=indptr[1:])
-        doclen = np.add.reduceat(counts, indptr[:-1]) if len(terms) else np.zeros(len(rows), np.int64)
-        doclen[indptr[:-1] == indptr[1:]] = 0  # (reduceat repeats a value for an empty chunk)
+        doclen = np.bincount(np.repeat(np.arange(len(rows)), np.diff(indptr)), weights=counts, minlength=len(rows))
         first_new, self.reported = self.reported, len(vocab)
         return EncodedCounts((os.getpid(), self.build_id), first_new, new_terms, indptr,
                              np.fromiter(map(vocab.__getitem__, terms), np.int32, len(terms)),
