@@ -52,6 +52,12 @@ class ChunkStore:
     def offsets(self) -> np.ndarray:
         return self._offsets
 
+    def release(self) -> None:
+        """Drop the file's pages from this process's resident memory (a build
+        copies a whole previous index's chunks once)."""
+        if self._map is not None:
+            self._map.madvise(mmap.MADV_DONTNEED)
+
     def raw(self, start: int, end: int) -> bytes:
         """The JSON lines of chunks start:end, as stored."""
         if start >= end:

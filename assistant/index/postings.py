@@ -24,6 +24,7 @@ cost 14."""
 
 from __future__ import annotations
 
+import mmap
 import zlib
 from pathlib import Path
 
@@ -52,6 +53,18 @@ def _bin(path: Path, dtype) -> np.ndarray:
     if not path.exists() or path.stat().st_size == 0:
         return np.zeros(0, dtype=dtype)
     return np.asarray(np.memmap(path, dtype=dtype, mode="r"))
+
+
+def release_pages(*arrays: np.ndarray) -> None:
+    """Unmap the pages of memory-mapped arrays from this process (the kernel
+    keeps them cached): a build that reads a whole previous index once would
+    otherwise count all of it in its resident memory."""
+    for array_ in arrays:
+        base = array_
+        while base is not None and not isinstance(base, np.memmap):
+            base = base.base
+        if base is not None and getattr(base, "_mmap", None) is not None:
+            base._mmap.madvise(mmap.MADV_DONTNEED)
 
 
 def bm25_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
@@ -184,6 +197,10 @@ class Postings:
         base = np.repeat((running[starts[has]] - values[starts[has]]), df[has])
         docs = (running - base).astype(np.int32)
         return df, docs, self.tf(lo, lo + n)
+
+    def release(self) -> None:
+        """Drop the postings' pages from this process's resident memory."""
+        release_pages(self.impact, self._tf_z, *self.gaps.values())
 
     def tf(self, lo: int, hi: int) -> np.ndarray:
         """Term frequencies of postings lo:hi (decompressing the blocks they span)."""

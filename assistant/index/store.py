@@ -48,6 +48,9 @@ PIPELINE_VERSION = 6  # 3: linear-time cleaning, chunk length cap, title line ca
 # Opening an index checks every file's size; its SHA-256 too up to this many
 # bytes in all (~0.1 s). Larger indexes: `assistant info --verify`.
 VERIFY_HASH_MAX_BYTES = 128 * 2**20
+# Carried-over chunk bytes read before their pages are released from the
+# process's resident memory (they are read once, in order).
+RELEASE_EVERY_BYTES = 64 * 2**20
 
 
 def index_settings(config: Config) -> dict:
@@ -217,6 +220,7 @@ class IndexWriter:
         self._chunks = open(self.tmp / "chunks.jsonl", "wb")
         self._offsets = array("q", [0])
         self.counts = PostingsBuilder(self.tmp / "segments", old_postings)
+        self._carried_bytes = 0
         self.documents: dict[str, dict] = {}
         self.vectors = vectors  # None: a lexical index
 
@@ -242,6 +246,10 @@ class IndexWriter:
         first = self.n_chunks
         self.documents[doc_id] = {**old.documents[doc_id], "first_chunk": first}
         self._chunks.write(old.chunks.raw(start, end))
+        self._carried_bytes += int(old.chunks.offsets[end] - old.chunks.offsets[start])
+        if self._carried_bytes > RELEASE_EVERY_BYTES:
+            old.chunks.release()
+            self._carried_bytes = 0
         offsets = np.asarray(old.chunks.offsets[start : end + 1], dtype=np.int64)
         self._offsets.frombytes((offsets[1:] - offsets[0] + self._offsets[-1]).tobytes())
         self.counts.carry(start, end)

@@ -194,6 +194,8 @@ class PostingsBuilder:
             # the next block: terms up to MERGE_BLOCK postings (at least one term)
             t1 = max(t0 + 1, int(np.searchsorted(counts, (counts[t0 - 1] if t0 else 0) + MERGE_BLOCK, "right")))
             parts = list(self._sources(t0, t1))
+            if self.old is not None:
+                self.old.release()  # read once, in order: keep it out of resident memory
             if parts:
                 terms, docs, tf = (np.concatenate(x) for x in zip(*parts))
                 # every source is sorted by (term, chunk): a stable sort merges the runs
