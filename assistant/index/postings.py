@@ -3,7 +3,7 @@ Lucene-family engines): per term, the chunks containing it as delta-coded
 numbers and a quantised BM25 score per chunk.
 
     postings/vocab.*       the vocabulary (vocab.py)
-    postings/ptr.npy       int64 [T+1]  a term's postings in impact.bin / tf.bin
+    postings/ptr.npy       int64 [T+1]  where a term's postings start in impact.bin and tf.z
     postings/first.npy     int32 [T]    its first chunk number
     postings/width.npy     uint8 [T]    bytes per gap to the next chunk: 1, 2, 4 (0: one posting)
     postings/gap_at.npy    int64 [T]    where its gaps start in gaps<width>.bin
