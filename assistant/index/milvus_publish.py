@@ -2,9 +2,9 @@
 
 Full rebuild (no alias yet, `rebuild`, or the settings, format or embedding
 differ): a new generation of collections is written, flushed and loaded, then
-the alias is switched to it and the previous generation dropped; a build killed
-before the switch leaves the previous generation serving (its leftovers are
-dropped by the next publish). Otherwise incremental, in place: rows of changed
+the alias is switched to it; the previous generation is kept for requests in
+flight and dropped when the next publish starts, as are the leftovers of a
+build killed before its switch (which leaves the previous generation serving). Otherwise incremental, in place: rows of changed
 or removed documents are deleted and their new versions inserted, numbered
 after every number used so far; the manifest row is written last."""
 
@@ -258,8 +258,9 @@ def _full(cli, data: store.IndexData, config: Config, alias: str, previous: str 
         cli.create_alias(real, alias)
     else:
         cli.alter_alias(real, alias)
-    if previous is not None:
-        _drop_generation(cli, previous)
+    # The previous generation stays until the next publish starts (_drop_leftovers):
+    # a serving process notices the switch within GENERATION_TTL_S, and a request
+    # already searching the previous collections must not find them gone.
     return f"published to Milvus {uri} collection {alias}: {n} chunks (new generation {real})"
 
 
