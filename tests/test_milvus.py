@@ -232,3 +232,27 @@ def test_missing_pymilvus_names_the_extra(config, tmp_path, monkeypatch):
     with pytest.raises(MissingDependencyError, match=r"assistant\[milvus\]"):
         Index.load(tmp_path / "idx", config.replace(index_backend="milvus", milvus_uri=str(tmp_path / "other.db")))
     shutil.rmtree(tmp_path / "other.db", ignore_errors=True)
+
+
+def test_the_ui_service_uploads_answers_and_removes_through_milvus(corpus, config, tmp_path):
+    """The chat UI's and HTTP server's service layer, unchanged, on the Milvus
+    engine: an uploaded document is published, answered with a citation, and
+    removed again."""
+    from assistant.ui.service import AssistantService
+
+    cfg = _milvus(config, tmp_path, corpus_dir=str(corpus))
+    service = AssistantService(cfg, corpus, tmp_path / "idx")
+    try:
+        assert service.current().engine.name == "milvus"
+        note = tmp_path / "upload" / "贵州.md"
+        note.parent.mkdir()
+        note.write_text("# 贵州报告\n\n2024年贵州省5G基站数达到12.3万个。\n", encoding="utf-8")
+        [result] = service.add_files([(note, "贵州.md")])
+        assert result["status"] == "indexed", result
+        answer = service.assistant().ask("2024年贵州省5G基站数是多少？")
+        assert "12.3万个" in answer.text and answer.citations[0].doc_id == result["doc_id"]
+        service.remove_document(result["doc_id"])
+        assert result["doc_id"] not in service.current().documents
+        assert sorted(service.current().documents) == SEED_IDS
+    finally:
+        service.close()
