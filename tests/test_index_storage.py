@@ -231,3 +231,29 @@ def test_worker_encoding_keeps_counts_and_empty_chunks(tmp_path):
     index = LexicalIndex.load(tmp_path / "postings")
     assert index.size == 5 and index.doc_freq("a") == 3 and index.doc_freq("c") == 1
     assert index.top(["a"], 5)[0].tolist()[0] in (0, 2, 4)
+
+
+def test_builds_of_different_indexes_in_threads_number_terms_apart(corpus, config, tmp_path):
+    """Each build has its own term numbering in a process (the UI server can
+    build while a script builds another index): concurrent in-process builds
+    write the same files as one alone."""
+    import threading
+
+    serial = config.replace(index_workers=1)
+    build_index([corpus], tmp_path / "alone", serial)
+    errors = []
+
+    def run(name):
+        try:
+            build_index([corpus], tmp_path / name, serial)
+        except Exception as exc:  # reported below, with its message
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=run, args=(f"t{i}",)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for i in range(3):
+        assert _files(tmp_path / f"t{i}") == _files(tmp_path / "alone")

@@ -320,20 +320,25 @@ def _start_method() -> str:
     return "spawn"
 
 
-_local_vocabulary: LocalVocabulary | None = None  # this process's term numbering
+# This process's term numbering per build (builds of different indexes may run
+# in threads of one process); the oldest are forgotten.
+_local_vocabularies: dict[str, LocalVocabulary] = {}
+_KEEP_VOCABULARIES = 8
 
 
 def _prepare(args) -> str | tuple:
     """Read, clean, chunk and count the terms of one file (runs in a worker).
     Returns (meta, chunks as JSON lines, encoded term counts) or the refusal reason."""
-    global _local_vocabulary
     file, sha, options, tokenizer, build_id = args
     try:
         doc = read_document(file, options, sha)
     except DocumentError as exc:
         return exc.reason
-    if _local_vocabulary is None or _local_vocabulary.build_id != build_id:
-        _local_vocabulary = LocalVocabulary(build_id)
+    local = _local_vocabularies.get(build_id)
+    if local is None:
+        while len(_local_vocabularies) >= _KEEP_VOCABULARIES:
+            _local_vocabularies.pop(next(iter(_local_vocabularies)))
+        local = _local_vocabularies[build_id] = LocalVocabulary(build_id)
     tokenize = get_tokenizer(tokenizer)
-    counts = _local_vocabulary.encode([count_terms(tokenize(c.index_text())) for c in doc.chunks])
+    counts = local.encode([count_terms(tokenize(c.index_text())) for c in doc.chunks])
     return doc.meta(), store.chunk_lines(doc.chunks), counts
