@@ -112,8 +112,8 @@ def build_index(
         if config.index_backend == "milvus":  # the local index is the builder's cache; servers read Milvus
             from . import milvus
 
-            with store.reading(path):
-                data = store.load_data(path, config)
+            with store.reading(path):  # just written: sizes checked, not hashed again
+                data = store.load_data(path, config, verify_files=False)
             report.notices.append(milvus.publish(data, config, rebuild=rebuild))
         return report
 

@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 
+from ..chunking.chunker import Chunk
 from ..config import Config
 from ..errors import AssistantError
 from . import milvus, store
@@ -155,19 +156,19 @@ class _Local:
 
     def __init__(self, data: store.IndexData, config: Config):
         from ..tokenize import get_tokenizer
-        from .local import LocalEngine
+        from .lexical import LexicalIndex
 
         self.data = data
         self.tokenize = get_tokenizer(config.tokenizer)
-        self.engine = LocalEngine.open(data.path, config)
+        self.lexical = LexicalIndex.load(data.path / "postings")  # `data` is open and checked already
         self.vectors = data.vectors()
 
     def df(self, term: str) -> int:
-        return self.engine.doc_freq(term) or 0
+        return self.lexical.doc_freq(term) or 0
 
     def row(self, i: int, number: int, doc_id: str) -> tuple[dict, list[str]]:
         chunk = self.data.chunks.raw(i, i + 1).decode("utf-8").rstrip("\n")
-        tokens = self.tokenize(self.data.chunks[i].index_text())
+        tokens = self.tokenize(Chunk.from_dict(json.loads(chunk)).index_text())
         words = " ".join(milvus.encode_term(t) for t in tokens)
         for name, value in (("chunk", chunk), ("terms", words)):
             if len(value.encode("utf-8")) > MAX_VARCHAR:
