@@ -213,44 +213,20 @@ def cmd_ask(args) -> int:
     return 0
 
 
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-def _ui_auth(args):
-    if args.auth and ":" not in args.auth:
-        raise AssistantError("--auth must be USER:PASSWORD")
-    if args.auth_file:
-        try:
-            lines = [line.strip() for line in Path(args.auth_file).read_text(encoding="utf-8").splitlines()]
-        except OSError as exc:
-            raise AssistantError(f"cannot read --auth-file {args.auth_file}: {exc.strerror}") from exc
-        pairs = [tuple(line.split(":", 1)) for line in lines if line and not line.startswith("#")]
-        if not pairs or any(len(p) != 2 for p in pairs):
-            raise AssistantError(f"--auth-file {args.auth_file}: expected lines of USER:PASSWORD")
-        return pairs
-    if args.auth:
-        return [tuple(args.auth.split(":", 1))]
-    if args.host not in _LOOPBACK and not args.host.startswith("127.") and not args.no_auth:
-        raise AssistantError(
-            f"binding {args.host} exposes the UI to the network: give --auth USER:PASSWORD "
-            "(or --auth-file), or --no-auth if that is really intended"
-        )
-    return None
-
-
 def cmd_serve(args) -> int:
     """`assistant serve` (and its alias `assistant ui`): API, OpenAI-compatible chat and UI on one port."""
-    from .server.launch import check_public_bind, read_api_keys, serve
+    from .server.auth import Exposure
+    from .server.launch import check_public_bind, read_credentials, serve
 
     config = _config(args)
-    keys = read_api_keys(args.api_key, args.api_key_file)
+    credentials = read_credentials(args.api_key, args.api_key_file, args.auth, args.auth_file)
+    exposure = Exposure(args.host, tuple(args.allowed_host or ()), tuple(args.allowed_origin or ()))
     ui = not args.no_ui
     if ui and args.workers > 1:
         print("notice: with --workers > 1 the chat UI is not mounted: Gradio keeps each browser session in one "
               "process's memory and the workers share one port. Serve the UI with --workers 1.", file=sys.stderr)
         ui = False
-    auth = _ui_auth(args) if ui else None
-    check_public_bind(args.host, keys, args.no_auth)
+    check_public_bind(exposure, credentials, args.no_auth)
     if ui:  # the UI is built from a ready index: prepare it here, with progress bars
         print("正在准备索引 Preparing the index…", file=sys.stderr)
         progress = _BuildProgress()
@@ -268,7 +244,7 @@ def cmd_serve(args) -> int:
         print(report.summary(), file=sys.stderr)
     url = f"http://{args.host}:{args.port}"
     print(f"打开 Open {url}" + ("" if ui else "  (no UI)") + f" · API {url}/v1 · docs {url}/docs", file=sys.stderr)
-    serve(config, args.host, args.port, args.workers, keys, ui, auth, args.index, update=not ui)
+    serve(config, exposure, args.port, args.workers, credentials, ui, args.index, update=not ui)
     return 0
 
 
@@ -403,11 +379,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
         p.add_argument("--port", type=int, default=7860)
         p.add_argument("--workers", type=int, default=1, help="worker processes serving the API (default 1)")
-        p.add_argument("--api-key", help="key the API requires (Authorization: Bearer KEY)")
+        p.add_argument("--api-key", help="a key that opens the API (Bearer KEY) and the UI (as the password)")
         p.add_argument("--api-key-file", help="file of API keys, one per line")
-        p.add_argument("--auth", help="USER:PASSWORD required to open the UI")
+        p.add_argument("--auth", help="USER:PASSWORD that opens the UI and the API (HTTP Basic)")
         p.add_argument("--auth-file", help="file of USER:PASSWORD lines")
         p.add_argument("--no-auth", action="store_true", help="allow a non-loopback bind without keys or a password")
+        p.add_argument("--allowed-host", action="append", metavar="NAME",
+                       help="a Host name the server answers besides loopback names (a reverse proxy's; '*' = any)")
+        p.add_argument("--allowed-origin", action="append", metavar="ORIGIN",
+                       help="a web origin (https://intranet.example) allowed to call the API from a browser")
         p.add_argument("--no-ui", action="store_true", help="serve the API only")
         common(p)
         p.set_defaults(func=cmd_serve)

@@ -92,6 +92,13 @@ class Config:
     # upload may add at most this many chunks (~400 characters each).
     max_file_mb: float = 20.0
     max_upload_chunks: int = 20000
+    # Work one uploaded file may cause per MB of its size, above a floor any file
+    # gets (2,000 chunks, 200,000 characters): bounds what a small compressed
+    # file (.docx, .xlsx) can cost. The densest real files measured: a 5,000-row
+    # spreadsheet of random figures, 35,000 chunks and 0.92M characters per MB;
+    # plain text, 1.05M characters per MB (docs/security.md).
+    max_chunks_per_mb: int = 50_000
+    max_chars_per_mb: int = 4_000_000
     # Longer "questions" are pasted documents: refused with a clear message
     # rather than searched term by term for seconds.
     max_question_chars: int = 2000
@@ -175,6 +182,9 @@ class Config:
             raise ConfigError(f"max_question_chars must be >= 1, got {self.max_question_chars}")
         if self.max_upload_chunks < 1:
             raise ConfigError(f"max_upload_chunks must be >= 1, got {self.max_upload_chunks}")
+        for name in ("max_chunks_per_mb", "max_chars_per_mb"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
         from .embedders import check_name
         from .index.engine import check_backend
         from .index.fusion import FUSIONS

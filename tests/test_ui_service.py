@@ -146,9 +146,13 @@ def test_service_says_why_retrieval_is_lexical(corpus, config, tmp_path):
 def test_non_loopback_bind_needs_auth(capsys):
     assert main(["ui", "--host", "0.0.0.0"]) == 1
     err = capsys.readouterr().err
-    assert "--auth USER:PASSWORD" in err and "--no-auth" in err
+    assert "--auth USER:PASSWORD" in err and "--api-key" in err and "--no-auth" in err
     assert main(["ui", "--host", "0.0.0.0", "--auth", "nopassword"]) == 1
     assert "USER:PASSWORD" in capsys.readouterr().err
+    # Names that only look like loopback are parsed, not prefix-matched.
+    for host in ("localhost.anything.invalid", "::1.2.3.4", "127.0.0.1.nip.invalid"):
+        assert main(["ui", "--host", host]) == 1, host
+        assert "exposes the server" in capsys.readouterr().err
 
 
 def test_network_guard_catches_outbound_connections(tmp_path):

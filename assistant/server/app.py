@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, File, Request, UploadFile
+from fastapi import FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException
@@ -24,36 +24,39 @@ from ..errors import AssistantError, ConfigError, DocumentError, ModelError, Que
 from ..ingest.loaders import SUPPORTED_EXTENSIONS
 from ..pipeline import retriever_label
 from . import schemas
-from .runtime import NotReady, ServiceHolder, key_matches
+from .auth import Credentials, Exposure
+from .docs import local_docs
+from .guard import MAX_FILES_PER_REQUEST, Guard, Policy
+from .openai_api import openai_routes
+from .runtime import ApiError, NotReady, ServiceHolder
 
+# Multipart framing around the files of one upload (boundaries, part headers).
+MULTIPART_OVERHEAD = 1 << 20
 # What `assistant serve` hands each worker process (uvicorn starts workers from
 # an import string, so the options travel in the environment).
 OPTIONS_ENV = "ASSISTANT_SERVE_OPTIONS"
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, field: str | None = None):
-        super().__init__(message)
-        self.status, self.message, self.field = status, message, field
-
-
-def create_app(config: Config, corpus=None, index_path=None, api_keys: list[str] | None = None,
-               ui: bool = True, ui_auth=None, update: bool = True) -> FastAPI:
+def create_app(config: Config, corpus=None, index_path=None, credentials: Credentials | None = None,
+               exposure: Exposure | None = None, ui: bool = True, update: bool = True) -> FastAPI:
     """The application. With `ui`, the index is prepared before the app is
     returned (the UI is built from it); without, it is prepared in the
-    background and the API answers 503 until it is ready."""
+    background and the API answers 503 until it is ready. `credentials` protect
+    the API and the UI alike; `exposure` names the Host and Origin values the
+    server answers (loopback names by default)."""
+    credentials = credentials or Credentials()
     holder = ServiceHolder(config, corpus, index_path, update=update)
     holder.start(wait=ui)
-    app = FastAPI(title="assistant", version="0.1.0", docs_url="/docs", redoc_url=None,
+    app = FastAPI(title="assistant", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Questions answered from your documents, every fact cited.")
     app.state.holder = holder
     app.router.on_shutdown.append(holder.close)  # a loaded GGUF is released
+    max_upload = int(config.max_file_mb * 2**20) * MAX_FILES_PER_REQUEST + MULTIPART_OVERHEAD
+    app.add_middleware(Guard, policy=Policy(exposure or Exposure("127.0.0.1"), credentials, max_upload))
     _errors(app)
-    v1 = _api_routes(holder, api_keys or [])
-    app.include_router(v1, prefix="/v1")
-    from .openai_api import openai_routes
-
-    app.include_router(openai_routes(holder, _auth(api_keys or [])), prefix="/v1")
+    local_docs(app)
+    app.include_router(_api_routes(holder), prefix="/v1")
+    app.include_router(openai_routes(holder), prefix="/v1")
     @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     def unknown(rest: str):
         # Before the UI's mount at /, which would answer unknown API paths in its own format.
@@ -62,7 +65,7 @@ def create_app(config: Config, corpus=None, index_path=None, api_keys: list[str]
     if ui:
         from ..ui.app import mount
 
-        mount(app, holder.get(), ui_auth)
+        mount(app, holder.get(), credentials.login if credentials.required else None)
     return app
 
 
@@ -70,8 +73,9 @@ def create_app_from_env() -> FastAPI:
     """Factory for uvicorn workers: options from OPTIONS_ENV (set by `assistant serve`)."""
     options = json.loads(os.environ[OPTIONS_ENV])
     config = Config.from_dict(options.pop("config"))
-    auth = options.pop("ui_auth", None)
-    return create_app(config, ui_auth=[tuple(pair) for pair in auth] if auth else None, **options)
+    credentials = Credentials.from_dict(options.pop("credentials"))
+    exposure = Exposure(**options.pop("exposure"))
+    return create_app(config, credentials=credentials, exposure=exposure, **options)
 
 
 # -------------------------------------------------------------------- errors
@@ -114,31 +118,16 @@ def _errors(app: FastAPI) -> None:
         return body(status, str(exc))
 
 
-def _auth(keys: list[str]):
-    """A dependency requiring `Authorization: Bearer KEY` (or `X-API-Key: KEY`)
-    when keys are configured."""
-
-    async def check(request: Request) -> None:
-        if not keys:
-            return
-        header = request.headers.get("authorization", "")
-        given = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key")
-        if not key_matches(given, keys):
-            raise ApiError(401, "missing or wrong API key (Authorization: Bearer KEY)")
-
-    return Depends(check)
-
-
 # ---------------------------------------------------------------- /v1 routes
 
 
-def _api_routes(holder: ServiceHolder, keys: list[str]):
+def _api_routes(holder: ServiceHolder):
     from fastapi import APIRouter
 
     errors = {status: {"model": schemas.ErrorBody, "description": text} for status, text in (
         (400, "bad input; `field` names it"), (401, "missing or wrong API key"),
         (503, "the index is being built for the first time (Retry-After)"))}
-    router = APIRouter(dependencies=[_auth(keys)], responses=errors)
+    router = APIRouter(responses=errors)
 
     @router.get("/health", response_model=schemas.Health, tags=["service"])
     def health():

@@ -13,8 +13,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from ..config import Config
 from ..errors import AssistantError
 from .app import OPTIONS_ENV
-
-_LOOPBACK = ("127.", "localhost", "::1")
+from .auth import Credentials, Exposure
 
 
 class NoDelayH11Protocol(H11Protocol):
@@ -32,31 +31,46 @@ class NoDelayH11Protocol(H11Protocol):
         super().connection_made(transport)
 
 
-def read_api_keys(key: str | None, key_file: str | None) -> list[str]:
+def read_credentials(key: str | None = None, key_file: str | None = None, login: str | None = None,
+                     login_file: str | None = None) -> Credentials:
+    """--api-key / --api-key-file and --auth / --auth-file: one set for the API and the UI."""
     keys = [key] if key else []
     if key_file:
-        try:
-            lines = Path(key_file).read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise AssistantError(f"cannot read --api-key-file {key_file}: {exc.strerror}") from exc
-        keys += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+        keys += _lines(key_file, "--api-key-file")
         if not keys:
             raise AssistantError(f"--api-key-file {key_file}: no keys in it (one per line)")
-    return keys
+    logins = [login] if login else []
+    if login_file:
+        logins += _lines(login_file, "--auth-file")
+        if not logins:
+            raise AssistantError(f"--auth-file {login_file}: expected lines of USER:PASSWORD")
+    pairs = [tuple(line.split(":", 1)) for line in logins]
+    if any(len(pair) != 2 or not all(pair) for pair in pairs):
+        raise AssistantError(f"--auth{'-file ' + login_file if login_file else ''}: expected USER:PASSWORD")
+    return Credentials(tuple(keys), tuple(pairs))
 
 
-def check_public_bind(host: str, api_keys: list[str], no_auth: bool) -> None:
-    """A non-loopback bind exposes the API: it needs keys, or an explicit --no-auth."""
-    if host.startswith(_LOOPBACK) or api_keys or no_auth:
+def _lines(path: str, option: str) -> list[str]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise AssistantError(f"cannot read {option} {path}: {exc.strerror}") from exc
+    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+
+
+def check_public_bind(exposure: Exposure, credentials: Credentials, no_auth: bool) -> None:
+    """A bind that is not loopback exposes the server: it needs credentials
+    (they protect the API and the UI alike), or an explicit --no-auth."""
+    if exposure.loopback or credentials.required or no_auth:
         return
     raise AssistantError(
-        f"binding {host} exposes the API to the network: give --api-key KEY (or --api-key-file), "
-        "or --no-auth if that is really intended"
+        f"binding {exposure.host} exposes the server to the network: give --api-key KEY (or --api-key-file) "
+        "or --auth USER:PASSWORD (or --auth-file), or --no-auth if that is really intended"
     )
 
 
-def serve(config: Config, host: str, port: int, workers: int = 1, api_keys: list[str] | None = None,
-          ui: bool = True, ui_auth=None, index_path: str | None = None, update: bool = True) -> None:
+def serve(config: Config, exposure: Exposure, port: int, workers: int = 1, credentials: Credentials | None = None,
+          ui: bool = True, index_path: str | None = None, update: bool = True) -> None:
     """Run the HTTP server until interrupted. `update`: each worker brings the
     index up to date before serving (one at a time, on the build lock; the API
     answers 503 meanwhile); False when the caller has just done it."""
@@ -72,12 +86,14 @@ def serve(config: Config, host: str, port: int, workers: int = 1, api_keys: list
 
         config = config.replace(embedding_threads=max(1, physical_cores() // workers))
     os.environ[OPTIONS_ENV] = json.dumps({
-        "config": config.to_dict(), "index_path": index_path, "api_keys": api_keys or [],
-        "ui": ui, "ui_auth": ui_auth, "update": update,
+        "config": config.to_dict(), "index_path": index_path, "ui": ui, "update": update,
+        "credentials": (credentials or Credentials()).to_dict(),
+        "exposure": {"host": exposure.host, "allowed_hosts": list(exposure.allowed_hosts),
+                     "allowed_origins": list(exposure.allowed_origins)},
     })
     try:
-        uvicorn.run("assistant.server.app:create_app_from_env", factory=True, host=host, port=port,
+        uvicorn.run("assistant.server.app:create_app_from_env", factory=True, host=exposure.host, port=port,
                     workers=workers, log_level="warning", timeout_graceful_shutdown=5,
                     http="assistant.server.launch:NoDelayH11Protocol")
     except OSError as exc:  # port taken, address not available, ...
-        raise AssistantError(f"cannot serve on {host}:{port}: {exc}") from exc
+        raise AssistantError(f"cannot serve on {exposure.host}:{port}: {exc}") from exc

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from ..answer import Answer
 from ..errors import AssistantError
 from . import schemas
+from .runtime import ApiError
 
 MODEL_NAME = "assistant"
 # Characters per streamed piece of the checked answer: small enough to render
@@ -37,8 +38,8 @@ def reply_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def openai_routes(holder, auth) -> APIRouter:
-    router = APIRouter(dependencies=[auth], tags=["OpenAI-compatible"])
+def openai_routes(holder) -> APIRouter:
+    router = APIRouter(tags=["OpenAI-compatible"])
 
     @router.get("/models")
     def models():
@@ -47,7 +48,6 @@ def openai_routes(holder, auth) -> APIRouter:
 
     @router.post("/chat/completions")
     def chat(request: schemas.ChatRequest):
-        from .app import ApiError
 
         if request.model != MODEL_NAME:
             raise ApiError(404, f"model {request.model!r} not found; the model is {MODEL_NAME!r}", "model")
@@ -74,7 +74,6 @@ def openai_routes(holder, auth) -> APIRouter:
 
 
 def _split(messages: list[schemas.Message]) -> tuple[str, list[dict]]:
-    from .app import ApiError
 
     users = [i for i, m in enumerate(messages) if m.role == "user"]
     if not users or not messages[users[-1]].content.strip():

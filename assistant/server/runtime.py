@@ -1,10 +1,9 @@
 """Per-process server state: the `AssistantService`, started in the background
 so the API answers 503 (not a refused connection) while a first index is built,
-and the API-key check."""
+and the error a route raises for a JSON error body."""
 
 from __future__ import annotations
 
-import hmac
 import threading
 
 from ..config import Config
@@ -13,6 +12,14 @@ from ..errors import AssistantError
 
 class NotReady(AssistantError):
     """The index is still being prepared (HTTP 503)."""
+
+
+class ApiError(Exception):
+    """An HTTP error with a JSON body naming the field at fault."""
+
+    def __init__(self, status: int, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.field = status, message, field
 
 
 class ServiceHolder:
@@ -54,10 +61,3 @@ class ServiceHolder:
     def close(self) -> None:
         if self._service is not None:
             self._service.close()
-
-
-def key_matches(given: str | None, keys: list[str]) -> bool:
-    """Constant-time comparison against every configured key."""
-    if not given:
-        return False
-    return any(hmac.compare_digest(given.encode(), key.encode()) for key in keys)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import html
 import os
+import tempfile
 from pathlib import Path
 
 from ..answer import Answer
+from ..errors import QuestionError
 from ..ingest.loaders import SUPPORTED_EXTENSIONS
 from .render import CSS, answer_markdown, source_cards, status_line
 from .service import AssistantService
@@ -26,6 +28,11 @@ def _gradio():
     # Read at import: no usage statistics leave the machine.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # Uploads land in a folder of this process's own (mode 0700), not the
+    # machine-wide /tmp/gradio other local users can write to: only files in it
+    # count as uploaded.
+    if not os.environ.get("GRADIO_TEMP_DIR"):
+        os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix="assistant-uploads-")
     try:
         import gradio as gr
     except ImportError as exc:
@@ -48,13 +55,18 @@ def build_app(service: AssistantService):
         assistant = service.assistant(answerer, k)
         text = ""
         answer: Answer | None = None
-        for piece in assistant.stream(message, turns):
-            if isinstance(piece, Answer):
-                answer = piece
-            else:
-                text += piece
-                chat[-1] = {"role": "assistant", "content": html.escape(text)}
-                yield chat, turns, gr.update(), gr.update(), ""
+        try:
+            for piece in assistant.stream(message, turns):
+                if isinstance(piece, Answer):
+                    answer = piece
+                else:
+                    text += piece
+                    chat[-1] = {"role": "assistant", "content": html.escape(text)}
+                    yield chat, turns, gr.update(), gr.update(), ""
+        except QuestionError as exc:  # the limit named, not Gradio's bare "Error"
+            chat[-1] = {"role": "assistant", "content": f"⚠ {html.escape(str(exc))}"}
+            yield chat, turns, gr.update(), gr.update(), message
+            return
         chat[-1] = {"role": "assistant", "content": answer_markdown(answer)}
         turns = turns + [
             {"role": "user", "content": message, "resolved": answer.resolved_question or message},
@@ -69,6 +81,8 @@ def build_app(service: AssistantService):
         for f in files:
             path = Path(getattr(f, "name", f))
             original = getattr(f, "orig_name", None) or path.name
+            if not uploaded_here(path):  # a path the client named, not bytes it sent
+                return f"**{html.escape(original)}: 不是上传的文件 not an uploaded file**", gr.update(), gr.update()
             pairs.append((path, original))
         progress(0, desc="保存 Saving")
         results = service.add_files(pairs, progress=progress)
@@ -156,7 +170,22 @@ def _queued(service: AssistantService):
     return app
 
 
+def uploaded_here(path: Path) -> bool:
+    """Whether `path` is a file Gradio received from a client (in its upload folder)."""
+    from gradio.utils import get_upload_folder
+
+    folder = Path(get_upload_folder()).resolve()
+    return path.resolve().is_relative_to(folder) and path.is_file()
+
+
 def mount(fastapi_app, service: AssistantService, auth=None) -> None:
-    """The chat UI at / of the HTTP server's FastAPI app (same port as the API)."""
+    """The chat UI at / of the HTTP server's FastAPI app (same port as the API).
+    `auth`: a `(user, password) -> bool` for the login page, or None."""
     gr = _gradio()
-    gr.mount_gradio_app(fastapi_app, _queued(service), path="/", auth=auth, **_launch_options(service))
+    blocks = _queued(service)
+    gr.mount_gradio_app(fastapi_app, blocks, path="/", auth=auth, **_launch_options(service))
+    # Gradio checks that a file named in a request was uploaded (not any path on
+    # the server) only once `has_launched` is set, which launch() does and
+    # mount_gradio_app does not: without it, a request naming /any/file.pdf had
+    # that file copied into the cache and indexed.
+    blocks.has_launched = True

@@ -21,6 +21,26 @@ from ..pipeline import Assistant
 from .uploads import UploadRejected, store_upload
 
 
+# What any uploaded file may yield whatever its size: a small .docx or a short
+# spreadsheet is never refused by the per-MB budgets (seed reports: 9-107
+# chunks, 2,000-23,000 characters each).
+UPLOAD_CHUNKS_FLOOR = 2_000
+UPLOAD_CHARS_FLOOR = 200_000
+
+
+def _progress_reporter(progress):
+    """The build's per-file (and per-OCR-page) callback, shown on a UI progress bar."""
+    def on_file(path: str, n: int, total: int) -> None:
+        if progress is None:
+            return
+        if path.startswith("ocr:"):
+            progress((n, total), desc=f"文字识别 OCR {Path(path[4:]).name}", unit="page")
+        else:
+            progress((n, total), desc=f"索引 Indexing {Path(path).name}")
+
+    return on_file
+
+
 class AssistantService:
     def __init__(self, config: Config, corpus: str | Path | None = None, index_path: str | Path | None = None,
                  progress=None, update: bool = True):
@@ -83,69 +103,95 @@ class AssistantService:
 
     def add_files(self, files: list[tuple[Path, str]], progress=None) -> list[dict]:
         """Store uploads in the corpus folder and index them incrementally.
-        Returns one {"file", "status", "detail"} per file."""
+        Returns one {"file", "status", "detail"} per file. Each file is stored
+        and indexed whole or not at all: a refused or failed file leaves nothing
+        in the corpus, and a failed build takes this upload's files back out."""
         results: list[dict] = []
-        max_bytes = int(self.config.max_file_mb * 2**20)
         with self._write_lock:
-            stored = []
-            for source, name in files:
-                try:
-                    item = store_upload(Path(source), name, self.corpus, max_bytes)
-                    stored.append((name, item))
-                except UploadRejected as exc:
-                    results.append({"file": name, "status": "skipped", "detail": str(exc)})
+            stored = self._store(files, results)
+            stored = self._within_budget(stored, results)
             if not stored:
                 return results
-            refusal = self._over_chunk_limit(stored)
-            if refusal:
-                for name, item in stored:
+            try:
+                report = build_index([str(self.corpus)], self.index_path, self.config,
+                                     progress=_progress_reporter(progress))
+            except BaseException:
+                for _, item in stored:
                     item.path.unlink(missing_ok=True)
-                    results.append({"file": name, "status": "skipped", "detail": refusal})
-                return results
-
-            def on_file(path: str, n: int, total: int) -> None:
-                if progress is None:
-                    return
-                if path.startswith("ocr:"):
-                    progress((n, total), desc=f"文字识别 OCR {Path(path[4:]).name}", unit="page")
-                else:
-                    progress((n, total), desc=f"索引 Indexing {Path(path).name}")
-
-            report = build_index([str(self.corpus)], self.index_path, self.config, progress=on_file)
+                raise
             self.index = self._load()  # swap: answers in progress keep the old object
             self.last_report = report
             skipped = {Path(s["path"]).name: s["reason"] for s in report.skipped}
-            documents = self.index.documents
             for name, item in stored:
-                doc_id = item.path.stem
                 if item.name in skipped:
                     item.path.unlink(missing_ok=True)  # not indexable: do not keep it around
                     results.append({"file": name, "status": "skipped", "detail": skipped[item.name]})
-                    continue
-                meta = documents.get(doc_id, {})
-                detail = f"{meta.get('n_chunks', 0)} chunks"
-                if meta.get("ocr_pages"):
-                    detail += f", {meta['ocr_pages']} pages read by OCR"
-                detail += "".join(f"; {note}" for note in [*meta.get("warnings", []), item.note] if note)
-                results.append({"file": name, "status": "indexed", "detail": detail, "doc_id": doc_id})
+                else:
+                    results.append(self._indexed(name, item))
         return results
 
-    def _over_chunk_limit(self, stored) -> str | None:
-        """Why this upload is refused as too large for the index, if it is."""
-        total = 0
+    def _store(self, files, results: list[dict]) -> list:
+        max_bytes = int(self.config.max_file_mb * 2**20)
+        stored = []
+        for source, name in files:
+            try:
+                stored.append((name, store_upload(Path(source), name, self.corpus, max_bytes)))
+            except UploadRejected as exc:
+                results.append({"file": name, "status": "skipped", "detail": str(exc)})
+        return stored
+
+    def _indexed(self, name: str, item) -> dict:
+        meta = self.index.documents.get(item.path.stem, {})
+        detail = f"{meta.get('n_chunks', 0)} chunks"
+        if meta.get("ocr_pages"):
+            detail += f", {meta['ocr_pages']} pages read by OCR"
+        detail += "".join(f"; {note}" for note in [*meta.get("warnings", []), item.note] if note)
+        return {"file": name, "status": "indexed", "detail": detail, "doc_id": item.path.stem}
+
+    def _within_budget(self, stored, results: list[dict]) -> list:
+        """The uploads whose indexing work is bounded by their size. A file is
+        refused (and removed) when it yields more text to index than
+        `max_chars_per_mb` allows for its size — a small .docx of one table
+        repeated thousands of times — and the whole upload when all of it
+        together exceeds `max_upload_chunks`."""
         # Without OCR: scanned pages are bounded by ocr_max_pages instead, and are
         # read once, by the build, with its progress bar.
         options = LoadOptions.from_config(self.config, ocr=False)
-        for _, item in stored:
+        kept, total = [], 0
+        for name, item in stored:
             try:
                 doc = read_document(item.path, options)
             except DocumentError:
-                continue  # reported per file by the build
+                kept.append((name, item))  # reported per file by the build
+                continue
+            over = self._over_budget(name, doc, item.path.stat().st_size)
+            if over:
+                item.path.unlink(missing_ok=True)
+                results.append({"file": name, "status": "skipped", "detail": over})
+                continue
+            kept.append((name, item))
             total += len(doc.chunks)
         limit = self.config.max_upload_chunks
         if total > limit:
-            return (f"上传内容过多 upload too large: {total} chunks in {len(stored)} files, the limit is {limit} "
-                    "per upload (setting max_upload_chunks); upload fewer or smaller files")
+            refusal = (f"上传内容过多 upload too large: {total} chunks in {len(kept)} files, the limit is {limit} "
+                       "per upload (setting max_upload_chunks); upload fewer or smaller files")
+            for name, item in kept:
+                item.path.unlink(missing_ok=True)
+                results.append({"file": name, "status": "skipped", "detail": refusal})
+            return []
+        return kept
+
+    def _over_budget(self, name: str, doc, size: int) -> str | None:
+        """Why this file yields too much work for its size, if it does."""
+        mb = size / 2**20
+        chars = sum(len(chunk.text) for chunk in doc.chunks)
+        for amount, floor, setting, unit in ((len(doc.chunks), UPLOAD_CHUNKS_FLOOR, "max_chunks_per_mb", "chunks"),
+                                             (chars, UPLOAD_CHARS_FLOOR, "max_chars_per_mb", "characters")):
+            per_mb = getattr(self.config, setting)
+            budget = max(floor, int(mb * per_mb))
+            if amount > budget:
+                return (f"{name}: 内容与文件大小不符 too much to index for its size: {amount:,} {unit} from "
+                        f"{size / 1024:,.0f} KB, the limit is {budget:,} (setting {setting} = {per_mb:,})")
         return None
 
     def remove_document(self, doc_id: str) -> str:

@@ -13,6 +13,10 @@ from pathlib import Path
 from ..ingest.loaders import SUPPORTED_EXTENSIONS
 
 _UNSAFE_RE = re.compile(r"[^\w\u3400-\u9fff.\-()（）]+")
+# File names are limited to 255 *bytes* on Linux filesystems (a CJK character
+# is 3 in UTF-8): 200 leaves room for "-12" when a name is taken and for the
+# same suffix again when the file is moved to .removed/.
+MAX_NAME_BYTES = 200
 
 
 class UploadRejected(Exception):
@@ -21,7 +25,7 @@ class UploadRejected(Exception):
 
 def safe_name(name: str) -> str:
     """A file name that cannot leave its folder: no directories, no `..`, no
-    control or shell characters, not hidden, at most 120 characters."""
+    control or shell characters, not hidden, at most MAX_NAME_BYTES in UTF-8."""
     name = unicodedata.normalize("NFC", name or "")
     if "/" in name or "\\" in name or ".." in name:
         raise UploadRejected(f"unsafe file name {name!r} (paths are not allowed)")
@@ -29,7 +33,12 @@ def safe_name(name: str) -> str:
     if not dot:
         raise UploadRejected(f"file name {name!r} has no extension")
     stem = _UNSAFE_RE.sub("_", stem).strip("._-") or "document"
-    return f"{stem[:100]}.{ext.lower()}"
+    ext = ext.lower()
+    room = MAX_NAME_BYTES - len(ext.encode()) - 1
+    if room < 1:
+        raise UploadRejected(f"file name {name!r}: its extension is too long")
+    stem = stem.encode()[:room].decode("utf-8", "ignore").rstrip("._-") or "document"
+    return f"{stem}.{ext}"
 
 
 @dataclass
@@ -71,5 +80,9 @@ def store_upload(source: Path, original_name: str, corpus: Path, max_bytes: int)
         target = corpus / f"{stem}-{n}{ext}"
         note = f"saved as {target.name}: a document named {stem} already exists"
     corpus.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+    try:
+        shutil.copyfile(source, target)
+    except OSError as exc:  # disk full, permissions: nothing half-written stays
+        target.unlink(missing_ok=True)
+        raise UploadRejected(f"{original_name}: could not be stored ({exc.strerror or exc})") from exc
     return Stored(target.name, target, note)
