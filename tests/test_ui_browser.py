@@ -58,6 +58,10 @@ def page(app_url):
                   "--disable-component-update", "--disable-sync", "--no-first-run"],
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        # Every console message and request the page makes, for the CSP test.
+        page.seen_console, page.seen_requests = [], []
+        page.on("console", lambda message: page.seen_console.append(message.text))
+        page.on("request", lambda request: page.seen_requests.append(request.url))
         page.goto(app_url[0], wait_until="domcontentloaded")
         page.wait_for_selector("#question textarea", timeout=30000)
         yield page
@@ -141,6 +145,17 @@ def test_upload_ask_remove(page, app_url, tmp_path):
     page.get_by_role("tab", name="问答 Chat").click()
     answer, sources = ask(page, "2024年贵州省累计建成多少个5G基站？")
     assert "12.6万个" not in answer and "贵州通信发展报告" not in sources
+
+
+def test_content_security_policy_leaves_the_page_working(page, app_url):
+    """The server's CSP (no framing, nothing from other origins) holds: the
+    answers above rendered, the page broke no rule and asked no other host."""
+    ask(page, "重庆IPv6用户连接数是多少？")
+    violations = [m for m in page.seen_console if "Content Security Policy" in m or "Refused to" in m]
+    assert violations == []
+    origin = app_url[0].rstrip("/")
+    assert page.seen_requests and all(u.startswith((origin, "data:", "blob:")) for u in page.seen_requests), \
+        sorted({u for u in page.seen_requests if not u.startswith(origin)})
 
 
 def test_no_outbound_network_at_run_time(page, app_url):

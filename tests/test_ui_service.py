@@ -171,3 +171,21 @@ def test_network_guard_catches_outbound_connections(tmp_path):
     )
     assert run.returncode == 1 and "cannot reach huggingface.co" in run.stderr
     assert "huggingface.co" in log.read_text()
+
+
+def test_upload_handler_accepts_only_files_in_the_upload_folder(tmp_path, monkeypatch):
+    """The UI's upload function reads only what Gradio received (its upload
+    folder), never a path a client names."""
+    from assistant.ui.app import uploaded_here
+
+    folder = tmp_path / "uploads"
+    (folder / "abc").mkdir(parents=True)
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(folder))
+    received = folder / "abc" / "report.txt"
+    received.write_text("x", encoding="utf-8")
+    elsewhere = tmp_path / "report.txt"
+    elsewhere.write_text("x", encoding="utf-8")
+    assert uploaded_here(received)
+    assert not uploaded_here(elsewhere)
+    assert not uploaded_here(folder / "abc" / ".." / ".." / "report.txt")  # resolved, not compared as text
+    assert not uploaded_here(folder / "abc")  # a folder is not an upload
