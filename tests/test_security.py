@@ -222,6 +222,11 @@ def test_a_login_also_locks_the_api(login_only):
     assert _login(login_only.url, "staff", "pw-654321").status_code == 200
 
 
+def test_ui_upload_without_login_is_refused_before_reading(login_only):
+    status, sent = _raw_post(login_only.port, "/gradio_api/upload", {}, 150 * 2**20)
+    assert status == 401 and sent < 50 * 2**20, (status, sent)
+
+
 def test_repeated_failed_logins_are_throttled(tmp_path_factory):
     with running(tmp_path_factory, "throttle", "--auth", "staff:pw-654321", headers=_basic("staff", "pw-654321")) as s:
         codes = [_login(s.url, "staff", f"guess{n}").status_code for n in range(12)]
