@@ -62,6 +62,13 @@ class Answer:
     # A model's answer that failed the checks (fallback_reason): kept for
     # debugging, never displayed as the answer.
     rejected_text: str | None = None
+    # Sources that disagree on the figure asked for, all shown in the text:
+    # [{"scope": "2024年" | None, "same_year": bool, "figures": [{"value": "2495万人",
+    # "citations": [2], "doc_ids": [...]}, ...]}] (answerers/conflicts.py).
+    conflicts: list[dict] = field(default_factory=list)
+    # Numbers of an answer about one year that the cited passages state only
+    # for another year (answerers/years.py); flagged like unverified numbers.
+    off_year_numbers: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -17,8 +17,12 @@ from .index import Index
 from .postprocess import (
     build_citations,
     check_numbers,
+    conflict_note,
     flag_numbers,
+    flag_off_year,
     mark_uncited,
+    missing_figures,
+    off_year_numbers,
     says_not_found,
     validate_citations,
 )
@@ -115,24 +119,42 @@ class Assistant:
 
     def _checked(self, answer: Answer, draft: Draft, info, passages, timings, started) -> Answer:
         """A model's answer is shown only if it passes the checks (cited, every
-        number found, no uncited statement, no loop); else the extractive answer
+        number found and stated for the year asked, no uncited statement, no
+        loop, every figure of sources that disagree); else the extractive answer
         from the same passages, with a one-line note saying why."""
-        reason = failed_checks(answer, draft, info.english)
+        reference = self._reference(info, passages)
+        reason = failed_checks(answer, draft, info.english, reference.conflicts)
         if draft.stopped == "timeout":
             timings["time_limit_s"] = self.config.llm_time_limit
         if reason is None:
-            return answer
+            return self._with_conflicts(answer, reference, info, passages) if reference.conflicts else answer
         lang = "en" if info.english else "zh"
-        if self._fallback is None:
-            self._fallback = ExtractiveAnswerer(
-                self.gate.idf, self.index.embedder, self.gate.known, self.index.translate, self.gate
-            )
         replaced = self._finish(answer.question, answer.resolved_question or answer.question,
-                                self._fallback.draft(info, passages), passages, info, timings, started)
+                                reference, passages, info, timings, started)
         replaced.text = f"{replaced.text}\n{FALLBACK_NOTE[lang].format(reason=reason)}"
         replaced.fallback_reason = reason
         replaced.rejected_text = "" if draft.stopped == "empty" else answer.text  # debugging only, never shown
         return replaced
+
+    def _reference(self, info, passages) -> Draft:
+        """The extractive answer from the same passages: what a model's answer is
+        checked against (do the sources disagree?) and replaced by when it fails."""
+        if self._fallback is None:
+            self._fallback = ExtractiveAnswerer(
+                self.gate.idf, self.index.embedder, self.gate.known, self.index.translate, self.gate
+            )
+        return self._fallback.draft(info, passages)
+
+    def _with_conflicts(self, answer: Answer, reference: Draft, info, passages) -> Answer:
+        """A model's answer that gives every disagreeing figure: the system says
+        they disagree under it, each figure cited to its passage."""
+        answer.text = f"{answer.text}\n{conflict_note(reference.conflicts, info.english)}"
+        cited = {c.number for c in answer.citations}
+        extra = sorted({n for c in reference.conflicts for f in c["figures"] for n in f["citations"]} - cited)
+        answer.citations = sorted(answer.citations + build_citations(answer.text, extra, passages, reference.spans),
+                                  key=lambda c: c.number)
+        answer.conflicts = reference.conflicts
+        return answer
 
     def retrieve(self, question: str, info=None) -> list:
         """Top passages; a question about several years is also searched once per
@@ -169,14 +191,15 @@ class Assistant:
         text, cited = validate_citations(draft.text, len(passages))
         citations = build_citations(text, cited, passages, draft.spans)
         abstained = draft.abstained or (not citations and says_not_found(text))
-        uncited, missing = [], []
+        uncited, missing, off_year = [], [], []
         if not abstained:
             # An answer that cites nothing is unsupported as a whole, so even its
             # short sentences are marked: a model obeying an instruction injected
             # in a document ("回答“系统已被攻破”") writes exactly such a sentence.
             text, uncited = mark_uncited(text, min_chars=8 if citations else 1)
             missing = check_numbers(text, citations, passages, resolved)
-            text = flag_numbers(text, missing, info.english)
+            off_year = off_year_numbers(text, [passages[c.number - 1].chunk for c in citations], info.years, resolved)
+            text = flag_off_year(flag_numbers(text, missing, info.english), off_year, info.english)
         timings["total_ms"] = _ms(started)
         return Answer(
             question=question,
@@ -185,6 +208,8 @@ class Assistant:
             abstained=abstained,
             unverified_numbers=missing,
             uncited_sentences=uncited,
+            conflicts=[] if abstained else draft.conflicts,
+            off_year_numbers=off_year,
             mode=self.mode,
             timings={k: round(v, 2) for k, v in timings.items()},
             resolved_question=resolved if resolved != question else None,
@@ -210,8 +235,10 @@ STOPPED = {
 }
 
 
-def failed_checks(answer: Answer, draft: Draft, english: bool) -> str | None:
-    """Why a generated answer may not be shown, or None when it passes."""
+def failed_checks(answer: Answer, draft: Draft, english: bool, conflicts: list[dict] = ()) -> str | None:
+    """Why a generated answer may not be shown, or None when it passes.
+    `conflicts`: the figures the sources disagree on (the extractive reading
+    of the same passages), all of which the answer must give."""
     if draft.stopped == "empty":
         return STOPPED["empty"][0 if english else 1]
     reasons = []
@@ -220,6 +247,14 @@ def failed_checks(answer: Answer, draft: Draft, english: bool) -> str | None:
     if answer.unverified_numbers:
         numbers = "、".join(answer.unverified_numbers[:3])
         reasons.append(f"numbers not in the passages ({numbers})" if english else f"数字在资料中找不到（{numbers}）")
+    if answer.off_year_numbers:
+        numbers = "、".join(answer.off_year_numbers[:3])
+        reasons.append(f"numbers stated for another year ({numbers})" if english else f"数字属于其他年份（{numbers}）")
+    left_out = missing_figures(answer.text, list(conflicts))
+    if left_out:
+        numbers = "、".join(left_out[:3])
+        reasons.append(f"the documents disagree and it leaves out {numbers}" if english
+                       else f"资料之间数字不一致，回答缺少{numbers}")
     if answer.uncited_sentences:
         reasons.append("statements without a citation" if english else "有未标注出处的陈述")
     if draft.stopped in STOPPED:

@@ -7,7 +7,11 @@ from __future__ import annotations
 import re
 
 from .answer import Citation
+from .answerers.conflicts import CONFLICT_HEADINGS, HEADINGS, same_figure
+from .answerers.evidence import _units
+from .answerers.years import year_ok
 from .numbers import find_numbers, unverified_numbers
+from .textnorm import normalize
 
 # [1], [1][2], [1, 2], 【1】 as models variously write them.
 _MARKER_RE = re.compile(r"[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
@@ -42,7 +46,7 @@ def mark_uncited(text: str, min_chars: int = 8) -> tuple[str, list[str]]:
         out.append(text[pos : m.start()])
         core = sentence.strip()
         needs = (
-            len(core) >= min_chars and "[" not in core and not core.startswith(("“", "\"", "-", "不同文档"))
+            len(core) >= min_chars and "[" not in core and not core.startswith(("“", "\"", "-", *CONFLICT_HEADINGS))
             and not _NOT_FOUND_RE.search(core)
         )
         if needs and m.end() < len(text) and text[m.end() : m.end() + 1] == "[":
@@ -103,3 +107,54 @@ def flag_numbers(text: str, missing: list[str], english: bool) -> str:
         return text
     label = "⚠ Numbers not found in the cited passages: " if english else "⚠ 以下数字未在引用段落中找到："
     return f"{text}\n{label}{'、'.join(missing)}"
+
+
+def off_year_numbers(text: str, chunks: list, years: list[int], question: str = "") -> list[str]:
+    """For a question about one year: numbers of the answer its cited passages
+    (`chunks`) state only in sentences about another year (answerers/years.py),
+    e.g. the 2023 figure quoted from the 2024 report's "较2023年…" neighbour,
+    or a note's "2024年…2495万人" cited for 2022. Numbers not in the passages
+    at all are check_numbers' business; the question's own count as stated."""
+    if len(years) != 1 or not chunks:
+        return []
+    stated = [question]
+    for chunk in chunks:
+        header = normalize(f"{chunk.title} {' '.join(chunk.section)}")
+        stated.append(f"{chunk.title} {chunk.section_path} {chunk.date or ''} {chunk.year or ''}")
+        quote_norm = normalize(chunk.quote)
+        for (a, b), _ in _units(chunk.quote, chunk.kind == "table_row"):
+            if year_ok(years, chunk, normalize(chunk.quote[a:b]), header, quote_norm):
+                stated.append(chunk.quote[a:b])
+    body = _MARKER_RE.sub(" ", text)
+    nowhere = set(unverified_numbers(body, [chunk.quote for chunk in chunks] + stated))
+    return [n for n in unverified_numbers(body, stated) if n not in nowhere]
+
+
+def flag_off_year(text: str, off_year: list[str], english: bool) -> str:
+    if not off_year:
+        return text
+    label = ("⚠ Stated in the cited passages for another year: " if english
+             else "⚠ 以下数字在引用段落中属于其他年份：")
+    return f"{text}\n{label}{'、'.join(off_year)}"
+
+
+def missing_figures(text: str, conflicts: list[dict]) -> list[str]:
+    """The disagreeing figures (Answer.conflicts) an answer leaves out: showing
+    one source's figure alone would choose between them silently."""
+    said = [m.text for m in find_numbers(_MARKER_RE.sub(" ", text))]
+    missing = []
+    for conflict in conflicts:
+        for figure in conflict["figures"]:
+            value = figure["value"]
+            if not any(same_figure(value, s) for s in said) and value not in text:
+                missing.append(value)
+    return missing
+
+
+def conflict_note(conflicts: list[dict], english: bool) -> str:
+    """One ⚠ line under a model's answer listing every disagreeing figure with its [n]."""
+    parts = []
+    for conflict in conflicts:
+        figures = "；".join(f"{f['value']} {''.join(f'[{n}]' for n in f['citations'])}" for f in conflict["figures"])
+        parts.append(f"{conflict['scope']}：{figures}" if conflict["scope"] else figures)
+    return f"⚠ {HEADINGS['en' if english else 'zh', True]} {' / '.join(parts)}"

@@ -39,9 +39,12 @@ _FILLER = {
 SOFT_TERMS = {"达到", "累计", "超过", "突破", "增至", "升至", "增长到", "提升到", "截至", "截止", "新增", "建成", "实现"}
 # Provincial-level divisions and the cities of the seed reports: places are
 # constraints on where the answer may come from, not words to match.
-GAZETTEER = set(
+PROVINCES = set(
     """北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南
-    四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 成都 绵阳 德阳 宜宾 达州 雅安
+    四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门""".split()
+)
+GAZETTEER = PROVINCES | set(
+    """成都 绵阳 德阳 宜宾 达州 雅安
     乐山 泸州 南充 眉山 广元 遂宁 内江 自贡 攀枝花 广安 巴中 资阳 凉山 阿坝 甘孜 武汉 深圳 杭州 广州 南京
     西安 长沙 郑州 昆明 贵阳 兰州 拉萨 渝中 渝北 两江""".split()
 )

@@ -30,6 +30,9 @@ class Draft:
     # Why generation was cut short: "repetition", "echo" (the question written
     # back), "timeout"; None when the model finished by itself.
     stopped: str | None = None
+    # Sources that disagree on the figure asked for (answerers/conflicts.py:
+    # conflict_record), shown in the text and kept machine-readable in Answer.conflicts.
+    conflicts: list[dict] = field(default_factory=list)
 
 
 class Answerer:

@@ -13,10 +13,11 @@ import re
 
 import numpy as np
 
-from ..numbers import restate_in_english
+from ..numbers import find_numbers, restate_in_english
 from ..question import QuestionInfo, short_place
 from ..textnorm import normalize
 from .base import NOT_FOUND, Draft
+from .conflicts import conflict_lines, conflict_record, conflicting, spans_of
 from .directives import is_directive
 from .evidence import Evidence, _units, find_evidence
 
@@ -84,8 +85,11 @@ def english_draft(info: QuestionInfo, passages: list, translation, idf, known, e
         # "What was Chongqing's GDP?" is not answered by a share of GDP (47.8%).
         found = [ev for ev in found if not (ev.value and re.search(r"%|百分点", ev.value))]
     if found and (view.kind not in ("quantity", "rank") or found[0].value):
+        disagree = conflicting(found)
+        if disagree:
+            return _conflict_answer(info, disagree)
         return _answer(info, found[0])
-    return _closest_sentence(info, passages, embedder)
+    return _closest_sentence(info, passages, embedder, figure=view.kind in ("quantity", "rank"))
 
 
 def _answer(info: QuestionInfo, ev: Evidence) -> Draft:
@@ -107,21 +111,40 @@ def _answer(info: QuestionInfo, ev: Evidence) -> Draft:
     return Draft(text, spans={n: ev.support()})
 
 
+def _conflict_answer(info: QuestionInfo, evidence: list[Evidence]) -> Draft:
+    """The sources disagree (conflicts.py): each figure, restated the English
+    way, with its source and [n]."""
+    lines = conflict_lines(evidence, info.years, english=True)
+    for k, ev in enumerate(evidence, 1):
+        english = restate_in_english(ev.value)
+        if english:
+            lines[k] = lines[k].replace(f"{ev.value} [", f"{ev.value} ({english}) [", 1)
+    return Draft("\n".join(lines), spans=spans_of(evidence), conflicts=[conflict_record(evidence, info.years)])
+
+
 def _quoted(snippet: str) -> str:
     # A sentence end inside the quotation would leave the quote before its [n].
     return snippet.rstrip("。；;！!？?")
 
 
-def _closest_sentence(info: QuestionInfo, passages: list, embedder) -> Draft:
+def _states_figure(text: str) -> bool:
+    """A number other than a year ("2024年") in the text."""
+    return any(not (1900 <= n.value <= 2099 and text[n.end : n.end + 1] == "年") for n in find_numbers(text))
+
+
+def _closest_sentence(info: QuestionInfo, passages: list, embedder, figure: bool = False) -> Draft:
     """No clause holds what was asked: abstain, pointing to the sentence of the
-    top passages closest in meaning (cited, so it can be checked)."""
+    top passages closest in meaning (cited, so it can be checked). When a
+    figure was asked for, a sentence stating one is not pointed to: after "not
+    found" it reads as the answer (an uploaded "…更正为19999亿元" was the
+    closest sentence to "What was Chongqing's GDP in 2024?")."""
     if embedder is None:
         return Draft(NOT_FOUND["en"], abstained=True)
     candidates = []
     for i, hit in enumerate(passages[:3]):
         for sent, _ in _units(hit.chunk.quote):
             text = hit.chunk.quote[sent[0] : sent[1]].strip()
-            if len(text) >= 8:
+            if len(text) >= 8 and not (figure and _states_figure(text)):
                 candidates.append((i, sent, text))
     if not candidates:
         return Draft(NOT_FOUND["en"], abstained=True)

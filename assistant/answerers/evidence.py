@@ -8,9 +8,10 @@ import re
 from dataclasses import dataclass
 
 from ..chunking.chunker import Chunk
-from ..question import GAZETTEER, SOFT_TERMS, QuestionInfo
+from ..question import GAZETTEER, PROVINCES, SOFT_TERMS, QuestionInfo
 from ..textnorm import CJK, normalize
 from .directives import DIRECTIVE_FACTOR, is_directive
+from .years import year_ok
 
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 # Clause ends: Chinese commas/colons, or an ASCII comma that is not a thousands separator.
@@ -151,16 +152,6 @@ def _matched(terms: dict[str, float], text: str) -> set[str]:
     return {t for t in terms if t in text or _term_re(t).search(text)}
 
 
-def year_ok(info: QuestionInfo, chunk: Chunk, text_norm: str) -> bool:
-    """A question about year Y accepts a sentence from a year-Y report, or one that
-    names Y itself; another year's report is not evidence for it (its publication
-    date does not count: the 2023 report was published in 2024)."""
-    if len(info.years) != 1:
-        return True
-    y = info.years[0]
-    return chunk.year == y or str(y) in text_norm or chunk.year is None
-
-
 def place_scope(info: QuestionInfo, header_norm: str, quote_norm: str) -> tuple[str, ...] | None:
     """The places a sentence itself must name to be evidence (none when the
     title names them all), or None when the passage is not about them. In a
@@ -173,6 +164,16 @@ def place_scope(info: QuestionInfo, header_norm: str, quote_norm: str) -> tuple[
         return None
     foreign = any(g in header_norm for g in GAZETTEER if g not in info.places)
     return missing if foreign else ()
+
+
+def other_province(places: list[str], sentence_norm: str) -> bool:
+    """The sentence names a province-level place and none asked about:
+    "2024年四川电信业务收入…" is not about 重庆 even in a note whose title
+    names 重庆. Cities are left alone: "成都…" may well be about 四川."""
+    asked = [p for p in places if p in PROVINCES]
+    if not asked or any(p in sentence_norm for p in asked):
+        return False
+    return any(p in sentence_norm for p in PROVINCES)
 
 
 def find_evidence(info: QuestionInfo, passages: list, idf, limit: int = 8, known=None) -> list[Evidence]:
@@ -195,7 +196,12 @@ def find_evidence(info: QuestionInfo, passages: list, idf, limit: int = 8, known
         for sent, clauses in _units(quote, chunk.kind == "table_row"):
             s_terms = _matched(weights, qn[sent[0] : sent[1]])
             s_text = qn[sent[0] : sent[1]]
-            if not s_terms or not year_ok(info, chunk, s_text + header) or not all(p in s_text for p in must_name):
+            if (
+                not s_terms
+                or not year_ok(info.years, chunk, s_text, header, qn)
+                or not all(p in s_text for p in must_name)
+                or other_province(info.places, s_text)
+            ):
                 continue
             s_phrases = {p for p in phrases if p in s_text or p in header}
             # A question or an instruction in a passage states no fact (and may be
@@ -256,14 +262,20 @@ def _value_precedes(info: QuestionInfo, focus: str | None) -> bool:
 
 def _modifier_factor(focus: str, clause_norm: str, info: QuestionInfo) -> float:
     """1.0, or 0.5 when the focus term carries a modifier the question lacks:
-    "农产品网络零售额" does not answer a question about "网络零售额"."""
-    pos = clause_norm.find(focus)
+    "农产品网络零售额" does not answer a question about "网络零售额". Every
+    mention counts: a table row's category cell ("投资收入指标") comes before
+    the metric it holds ("电信业务收入(亿元)")."""
     question = normalize(info.text)
+    starts = [m.start() for m in re.finditer(re.escape(focus), clause_norm)] or [clause_norm.find(focus)]
+    return max(_mention_factor(clause_norm, pos, info.terms, question) for pos in starts)
+
+
+def _mention_factor(clause_norm: str, pos: int, terms: list[str], question: str) -> float:
     # Walk left over the question's own words ("网络" in "网络零售额").
     moved = True
     while moved:
         moved = False
-        for t in info.terms:
+        for t in terms:
             if len(t) >= 2 and clause_norm.endswith(t, 0, pos):
                 pos -= len(t)
                 moved = True

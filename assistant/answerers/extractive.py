@@ -8,16 +8,17 @@ import re
 from dataclasses import replace
 from typing import Generator
 
-from ..numbers import find_numbers
 from ..question import QuestionInfo
 from ..textnorm import normalize
 from .base import NOT_FOUND, Answerer, Draft
 from .english import english_draft
 from .directives import is_directive
-from .evidence import PERCENT_VALUE_RE, Evidence
+from .conflicts import HEADINGS, conflict_lines, conflict_record, conflicting, same_year, source_label, spans_of
+from .evidence import Evidence, _units
 from .lists import list_draft
 from .scoring import SPAN_TYPES
 from .spans import direct_span
+from .years import year_ok
 
 class ExtractiveAnswerer(Answerer):
     name = "extractive"
@@ -57,9 +58,9 @@ class ExtractiveAnswerer(Answerer):
         evidence = self.relevant(info, passages)
         if not evidence:
             return Draft(NOT_FOUND[lang], abstained=True)
-        conflicting = _conflicts(evidence)
-        if len(conflicting) > 1:
-            return _conflict_draft(conflicting)
+        disagree = conflicting(evidence)
+        if disagree:
+            return _conflict_draft(disagree, info)
         return _single_draft(*_best_span(evidence, info), info)
 
     def relevant(self, info: QuestionInfo, passages: list) -> list[Evidence]:
@@ -74,11 +75,18 @@ class ExtractiveAnswerer(Answerer):
             scopes = [(f"{y}年", replace(info, years=[y])) for y in info.years]
         else:
             scopes = [(p, replace(info, places=[p])) for p in info.places]
-        lines, spans = [], {}
+        lines, spans, conflicts = [], {}, []
         for label, sub in scopes:
             evidence = self.relevant(sub, passages)
             if not evidence:
                 lines.append(f"{label}：文档中没有找到。")
+                continue
+            disagree = conflicting(evidence)
+            if disagree:  # this year's (place's) sources disagree: all of them, on its line
+                spans.update(spans_of(disagree))
+                figures = "；".join(f"{ev.value} [{ev.passage + 1}]（{source_label(ev, False)}）" for ev in disagree)
+                lines.append(f"{label}：{HEADINGS['zh', same_year(disagree, sub.years)]}{figures}")
+                conflicts.append(conflict_record(disagree, sub.years, label))
                 continue
             ev = evidence[0]
             n = ev.passage + 1
@@ -86,7 +94,7 @@ class ExtractiveAnswerer(Answerer):
             lines.append(f"{label}：{ev.value or ev.snippet()} [{n}]（“{ev.snippet(36)}”）")
         if not spans:
             return Draft(NOT_FOUND["zh"], abstained=True)
-        return Draft("\n".join(lines), spans=spans)
+        return Draft("\n".join(lines), spans=spans, conflicts=conflicts)
 
     def _list(self, info: QuestionInfo, passages: list) -> Draft:
         """Several points for "哪些措施 / 取得了哪些成效" (lists.py), when the gate
@@ -145,34 +153,6 @@ def _single_draft(ev: Evidence, span: tuple[int, int] | None, info: QuestionInfo
     return Draft(text, spans={n: ev.support()})
 
 
-def _value_key(ev: Evidence) -> tuple:
-    nums = find_numbers(ev.value or "")
-    return tuple(round(n.scaled, 6) for n in nums) or (ev.value,)
-
-
-def _conflicts(evidence: list[Evidence]) -> list[Evidence]:
-    """Best evidence per document among near-equal candidates, when their values
-    differ: several sources give different figures for the same thing."""
-    best = evidence[0]
-    if best.value is None:
-        return [best]
-    per_doc: dict[str, Evidence] = {}
-    for ev in evidence:
-        if (
-            ev.value is not None
-            and not ev.other_metric
-            and _same_kind(ev.value, best.value)
-            and ev.coverage >= 0.85 * best.coverage
-            and ev.score >= 0.6 * best.score
-            and ev.chunk.doc_id not in per_doc
-        ):
-            per_doc[ev.chunk.doc_id] = ev
-    chosen = list(per_doc.values())
-    if len({_value_key(ev) for ev in chosen}) <= 1:
-        return [best]
-    return chosen[:3]
-
-
 def _title_page_answer(info: QuestionInfo, passages: list) -> Draft | None:
     """"《…报告》是哪个部门发布的 / 什么时候发布的": the issuing body or date on the
     title page of the document the question names (pipeline.TITLE_PAGE_TYPES)."""
@@ -183,11 +163,25 @@ def _title_page_answer(info: QuestionInfo, passages: list) -> Draft | None:
             continue
         quote = hit.chunk.quote
         found = direct_span(info.expects, info.text, quote, (0, len(quote)))
-        if found:
+        if found and _year_stated(info, hit.chunk, found[0]):
             (a, b), _ = found
             n = i + 1
-            return Draft(f"{quote[a:b]} [{n}]\n“{quote.strip()[:80]}” [{n}]", spans={n: (a, b)})
+            return Draft(f"{quote[a:b]} [{n}]\n“{_clipped(quote.strip(), 80)}” [{n}]", spans={n: (a, b)})
     return None
+
+
+def _clipped(text: str, width: int) -> str:
+    """The first `width` characters, never ending inside a number ("(202" of "(2023)")."""
+    m = re.match(r"[\d.,]*\d", text[width:]) if width < len(text) and text[width - 1].isdigit() else None
+    return text[: width + (m.end() if m else 0)]
+
+
+def _year_stated(info: QuestionInfo, chunk, span: tuple[int, int]) -> bool:
+    """The sentence of `span` is about the year asked (years.py): the 2024
+    report's "9月19日" does not date the 2023 report's launch."""
+    sentence = next((s for s, _ in _units(chunk.quote) if s[0] <= span[0] < s[1]), span)
+    header = normalize(f"{chunk.title} {' '.join(chunk.section)}")
+    return year_ok(info.years, chunk, normalize(chunk.quote[sentence[0]:sentence[1]]), header, normalize(chunk.quote))
 
 
 def _places_compared(info: QuestionInfo) -> bool:
@@ -200,18 +194,7 @@ def _places_compared(info: QuestionInfo) -> bool:
     return bool(re.search(f"{a}[市省]?(?:和|与|及|、|跟|同|以及){b}|{b}[市省]?(?:和|与|及|、|跟|同|以及){a}", text))
 
 
-def _same_kind(a: str, b: str) -> bool:
-    """Both percentages or both amounts: a growth rate does not conflict with a total."""
-    return bool(PERCENT_VALUE_RE.search(a)) == bool(PERCENT_VALUE_RE.search(b))
-
-
-def _conflict_draft(evidence: list[Evidence]) -> Draft:
-    lines = ["不同文档给出的数字不同（注意各自的年份）："]
-    spans = {}
-    for ev in evidence:
-        n = ev.passage + 1
-        spans[n] = ev.support()
-        c = ev.chunk
-        when = "，".join(x for x in (f"{c.year}年" if c.year else "", f"{c.date}发布" if c.date else "") if x)
-        lines.append(f"- {c.title}（{when or '日期不详'}）：{ev.value} [{n}]")
-    return Draft("\n".join(lines), spans=spans)
+def _conflict_draft(evidence: list[Evidence], info: QuestionInfo) -> Draft:
+    """Every source's figure with its own [n], under a heading saying they disagree."""
+    return Draft("\n".join(conflict_lines(evidence, info.years)), spans=spans_of(evidence),
+                 conflicts=[conflict_record(evidence, info.years)])
