@@ -8,7 +8,7 @@ import re
 
 from .answer import Citation
 from .answerers.conflicts import CONFLICT_HEADINGS, HEADINGS, same_figure
-from .answerers.evidence import _units
+from .answerers.evidence import sentence_units
 from .answerers.years import year_ok
 from .numbers import find_numbers, unverified_numbers
 from .textnorm import normalize
@@ -122,7 +122,7 @@ def off_year_numbers(text: str, chunks: list, years: list[int], question: str = 
         header = normalize(f"{chunk.title} {' '.join(chunk.section)}")
         stated.append(f"{chunk.title} {chunk.section_path} {chunk.date or ''} {chunk.year or ''}")
         quote_norm = normalize(chunk.quote)
-        for (a, b), _ in _units(chunk.quote, chunk.kind == "table_row"):
+        for (a, b), _ in sentence_units(chunk.quote, chunk.kind == "table_row"):
             if year_ok(years, chunk, normalize(chunk.quote[a:b]), header, quote_norm):
                 stated.append(chunk.quote[a:b])
     body = _MARKER_RE.sub(" ", text)

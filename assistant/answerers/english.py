@@ -19,7 +19,7 @@ from ..textnorm import normalize
 from .base import NOT_FOUND, Draft
 from .conflicts import conflict_lines, conflict_record, conflicting, spans_of
 from .directives import is_directive
-from .evidence import Evidence, _units, find_evidence
+from .evidence import Evidence, sentence_units, find_evidence
 
 # Weight of the question-sentence cosine similarity next to the lexical
 # evidence score (~0-1.3). e5 similarities of related sentences differ by
@@ -142,7 +142,7 @@ def _closest_sentence(info: QuestionInfo, passages: list, embedder, figure: bool
         return Draft(NOT_FOUND["en"], abstained=True)
     candidates = []
     for i, hit in enumerate(passages[:3]):
-        for sent, _ in _units(hit.chunk.quote):
+        for sent, _ in sentence_units(hit.chunk.quote):
             text = hit.chunk.quote[sent[0] : sent[1]].strip()
             if len(text) >= 8 and not (figure and _states_figure(text)):
                 candidates.append((i, sent, text))

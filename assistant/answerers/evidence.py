@@ -139,7 +139,7 @@ def _term_re(term: str) -> re.Pattern:
     return pattern
 
 
-def _units(quote: str, table_row: bool = False):
+def sentence_units(quote: str, table_row: bool = False):
     if table_row:  # caption, header and row are read together
         yield (0, len(quote)), [(0, len(quote))]
         return
@@ -193,7 +193,7 @@ def find_evidence(info: QuestionInfo, passages: list, idf, limit: int = 8, known
             continue
         in_header = _matched(weights, header)
         rank_bonus = 0.3 / (i + 1)
-        for sent, clauses in _units(quote, chunk.kind == "table_row"):
+        for sent, clauses in sentence_units(quote, chunk.kind == "table_row"):
             s_terms = _matched(weights, qn[sent[0] : sent[1]])
             s_text = qn[sent[0] : sent[1]]
             if (

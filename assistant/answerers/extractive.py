@@ -14,7 +14,7 @@ from .base import NOT_FOUND, Answerer, Draft
 from .english import english_draft
 from .directives import is_directive
 from .conflicts import HEADINGS, conflict_lines, conflict_record, conflicting, same_year, source_label, spans_of
-from .evidence import Evidence, _units
+from .evidence import Evidence, sentence_units
 from .lists import list_draft
 from .scoring import SPAN_TYPES
 from .spans import direct_span
@@ -179,7 +179,7 @@ def _clipped(text: str, width: int) -> str:
 def _year_stated(info: QuestionInfo, chunk, span: tuple[int, int]) -> bool:
     """The sentence of `span` is about the year asked (years.py): the 2024
     report's "9月19日" does not date the 2023 report's launch."""
-    sentence = next((s for s, _ in _units(chunk.quote) if s[0] <= span[0] < s[1]), span)
+    sentence = next((s for s, _ in sentence_units(chunk.quote) if s[0] <= span[0] < s[1]), span)
     header = normalize(f"{chunk.title} {' '.join(chunk.section)}")
     return year_ok(info.years, chunk, normalize(chunk.quote[sentence[0]:sentence[1]]), header, normalize(chunk.quote))
 
