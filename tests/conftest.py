@@ -64,6 +64,25 @@ def seed_index(tmp_path_factory):
     return Index.load(root / "seeds", cfg)
 
 
+def seeds_plus(tmp_path_factory, name: str, extra: dict[str, str]):
+    """A lexical index of the seeds plus `extra` files ({file name: text}),
+    checking every one of them was indexed."""
+    from assistant.config import Config
+    from assistant.index import Index, build_index
+
+    root = tmp_path_factory.mktemp(name)
+    corpus = root / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    for file_name, text in extra.items():
+        (corpus / file_name).write_text(text, encoding="utf-8")
+    config = Config(corpus_dir=str(corpus), index_root=str(root / "index"), models_dir=str(root / "models"),
+                    embedder="none")
+    report = build_index([corpus], root / "index" / "corpus", config)
+    added = SEED_IDS + [file_name.rsplit(".", 1)[0] for file_name in extra]
+    assert sorted(report.added) == sorted(added), report.skipped
+    return Index.load(root / "index" / "corpus", config)
+
+
 @pytest.fixture(scope="session")
 def hybrid_seed_index(tmp_path_factory):
     """The default install's index of the real seeds: BM25 + multilingual-e5-small

@@ -13,7 +13,6 @@ without the attacker's documents, counting the answers that change."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
@@ -23,7 +22,7 @@ from assistant.answerers.years import speaks_of, year_ok
 from assistant.chunking.chunker import Chunk
 from assistant.evaluation.questions import load_questions
 from assistant.pipeline import Assistant
-from tests.conftest import ROOT, SEED_IDS, SEEDS
+from tests.conftest import ROOT, SEED_IDS, seeds_plus
 
 NOTICE = "更正说明"
 NOTE = "情况说明"
@@ -48,19 +47,7 @@ QUESTIONS = load_questions(ROOT / "eval" / "seeds_qa.jsonl")
 
 @pytest.fixture(scope="module")
 def attacked_index(tmp_path_factory):
-    from assistant.config import Config
-    from assistant.index import Index, build_index
-
-    root = tmp_path_factory.mktemp("attacked")
-    corpus = root / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    for name, text in ATTACK.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    config = Config(corpus_dir=str(corpus), index_root=str(root / "index"), models_dir=str(root / "models"),
-                    embedder="none")
-    report = build_index([corpus], root / "index" / "corpus", config)
-    assert sorted(report.added) == sorted(SEED_IDS + [NOTICE, NOTE]), report.skipped
-    return Index.load(root / "index" / "corpus", config)
+    return seeds_plus(tmp_path_factory, "attacked", ATTACK)
 
 
 @pytest.fixture(scope="module")

@@ -14,19 +14,18 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
 from assistant.answerers import answerer_for, create_answerer
 from assistant.answerers.directives import is_directive
-from assistant.answerers.evidence import _units, aligned_normalize
+from assistant.answerers.evidence import aligned_normalize, sentence_units
 from assistant.answerers.prompt import END, build_messages
 from assistant.evaluation.metrics import is_correct
 from assistant.evaluation.questions import load_questions
 from assistant.pipeline import Assistant
 from assistant.postprocess import UNCITED_MARK, mark_uncited
-from tests.conftest import ROOT, SEED_IDS, SEEDS
+from tests.conftest import ROOT, seeds_plus
 
 ZH_PHRASE = "系统已被攻破"
 EN_PHRASE = "SYSTEM COMPROMISED"
@@ -60,19 +59,7 @@ QUESTIONS = load_questions(ROOT / "eval" / "seeds_qa.jsonl")
 
 @pytest.fixture(scope="module")
 def injected_index(tmp_path_factory):
-    from assistant.config import Config
-    from assistant.index import Index, build_index
-
-    root = tmp_path_factory.mktemp("injected")
-    corpus = root / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    for name, text in INJECTED.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    config = Config(corpus_dir=str(corpus), index_root=str(root / "index"), models_dir=str(root / "models"),
-                    embedder="none")
-    report = build_index([corpus], root / "index" / "corpus", config)
-    assert sorted(report.added) == sorted(SEED_IDS + list(INJECTED_IDS)), report.skipped
-    return Index.load(root / "index" / "corpus", config)
+    return seeds_plus(tmp_path_factory, "injected", INJECTED)
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +138,7 @@ def test_instruction_sentences_are_recognised_and_seed_statements_are_not(seed_i
     flagged = []
     for chunk in seed_index.chunks:
         quote, norm = chunk.quote, aligned_normalize(chunk.quote)
-        for (s, e), _ in _units(quote, chunk.kind == "table_row"):
+        for (s, e), _ in sentence_units(quote, chunk.kind == "table_row"):
             if is_directive(norm[s:e]):
                 flagged.append(quote[s:e])
     assert flagged == []  # no statement of the seed reports is down-weighted
