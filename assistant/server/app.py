@@ -126,6 +126,8 @@ def _api_routes(holder: ServiceHolder):
 
     errors = {status: {"model": schemas.ErrorBody, "description": text} for status, text in (
         (400, "bad input; `field` names it"), (401, "missing or wrong API key"),
+        (403, "a Host this server does not answer, or a request from another site (Origin)"),
+        (413, "request body over its limit"), (429, "too many failed keys from this client (Retry-After)"),
         (503, "the index is being built for the first time (Retry-After)"))}
     router = APIRouter(responses=errors)
 
