@@ -7,13 +7,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 STATIC = "/docs-static"
 
 
 def local_docs(app: FastAPI) -> None:
-    from swagger_ui_bundle import swagger_ui_path
-
     app.mount(STATIC, StaticFiles(directory=str(swagger_ui_path)), name="docs-static")
 
     @app.get("/docs", include_in_schema=False)
