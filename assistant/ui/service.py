@@ -150,10 +150,10 @@ class AssistantService:
 
     def _within_budget(self, stored, results: list[dict]) -> list:
         """The uploads whose indexing work is bounded by their size. A file is
-        refused (and removed) when it yields more text to index than
-        `max_chars_per_mb` allows for its size — a small .docx of one table
-        repeated thousands of times — and the whole upload when all of it
-        together exceeds `max_upload_chunks`."""
+        refused (and removed) when it yields more chunks or text than
+        `max_chunks_per_mb` / `max_chars_per_mb` allow for its size — a small
+        .docx of one table row repeated thousands of times — and the whole
+        upload when all of it together exceeds `max_upload_chunks`."""
         # Without OCR: scanned pages are bounded by ocr_max_pages instead, and are
         # read once, by the build, with its progress bar.
         options = LoadOptions.from_config(self.config, ocr=False)
