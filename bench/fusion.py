@@ -70,6 +70,7 @@ def features(name: str, config: Config) -> dict:
                             for i in cands},
         })
     data = {"rows": rows, "doc_of": {i: index.chunks[i].doc_id for r in rows for i in r["gold_doc"]}}
+    cache.parent.mkdir(parents=True, exist_ok=True)  # bench/data is not in a fresh clone
     cache.write_bytes(pickle.dumps(data))
     return data
 
