@@ -69,8 +69,22 @@ class Answer:
     # Numbers of an answer about one year that the cited passages state only
     # for another year (answerers/years.py); flagged like unverified numbers.
     off_year_numbers: list[str] = field(default_factory=list)
+    # Items of a model's answer that no passage supports: left out of `text`
+    # (which says how many), kept here for debugging, never displayed.
+    dropped_items: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["citations"] = [c.to_dict() for c in self.citations]
         return d
+
+
+@dataclass
+class Preview:
+    """The extractive answer to show while a model writes (Assistant.stream):
+    already checked, replaced by the final Answer when it comes."""
+
+    answer: Answer
+
+    def to_dict(self) -> dict:
+        return self.answer.to_dict()

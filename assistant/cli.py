@@ -174,6 +174,7 @@ def _print_answer(answer) -> None:
 
 
 def cmd_ask(args) -> int:
+    from .answer import Answer
     from .pipeline import Assistant
 
     config = _config(args)
@@ -196,9 +197,9 @@ def cmd_ask(args) -> int:
                 answer = None
                 streamed = False
                 for piece in assistant.stream(question, history):
-                    if not isinstance(piece, str):
+                    if isinstance(piece, Answer):
                         answer = piece
-                    elif live:
+                    elif isinstance(piece, str) and live:
                         print(piece, end="", flush=True, file=sys.stderr)
                         streamed = True
                 if streamed:

@@ -7,9 +7,11 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from .answer import Answer
+from .answer import Answer, Preview
 from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft
+from .answerers.attribution import in_scope, passage_weight
 from .answerers.base import loops
+from .answerers.grounded import ground
 from .answerers.extractive import ExtractiveAnswerer
 from .config import Config
 from .errors import QuestionError
@@ -55,6 +57,7 @@ class Assistant:
         # The extractive answerer brings its gate; others get one for this index.
         self.gate = getattr(answerer, "gate", None) or RelevanceGate.for_index(index, self.config)
         self._fallback: ExtractiveAnswerer | None = None  # for model answers that fail the checks
+        self._weight = passage_weight(index.engine)  # bigram idf for citation support
 
     @classmethod
     def from_config(
@@ -84,8 +87,10 @@ class Assistant:
                 answer = piece
         return answer
 
-    def stream(self, question: str, history=None) -> Iterator[str | Answer]:
-        """Yield answer text pieces as they are produced, then the final Answer."""
+    def stream(self, question: str, history=None) -> Iterator[str | Preview | Answer]:
+        """Yield answer text pieces as they are produced, then the final Answer.
+        With a model answerer, a Preview (the extractive answer, checked) comes
+        first: the model's pieces are a draft until the final Answer replaces it."""
         started = time.perf_counter()
         if len(question) > self.config.max_question_chars:
             raise QuestionError(
@@ -104,29 +109,42 @@ class Assistant:
         passages = self.retrieve(resolved, info)
         timings["retrieve_ms"] = _ms(started)
         t_answer = time.perf_counter()
+        generative = not isinstance(self.answerer, ExtractiveAnswerer)
+        reference = None
         if not passages or not self._worth_generating(info, passages):
             draft = Draft(NOT_FOUND["en" if info.english else "zh"], abstained=True)
             yield draft.text
         else:
-            draft = yield from self.answerer.answer(resolved, info, passages, history)
+            if generative:  # shown at once, replaced when the model's answer is checked
+                reference = self._reference(info, passages)
+                yield Preview(self._finish(question, resolved, reference, passages, info, dict(timings), started))
+            # The model reads only passages about the places and year asked;
+            # the system grounds its text in all of them (and checks scope again).
+            readable = [h for h in passages if in_scope(info, h.chunk)] if generative else passages
+            draft = yield from self.answerer.answer(resolved, info, readable or passages, history)
             if not draft.text.strip():  # checked below: the extractive answer is shown instead
                 draft = Draft(NO_OUTPUT["en" if info.english else "zh"], stopped="empty")
+            elif generative:
+                draft = ground(draft, info, passages, self._weight)
         timings["answer_ms"] = _ms(t_answer)
         answer = self._finish(question, resolved, draft, passages, info, timings, started)
-        if not isinstance(self.answerer, ExtractiveAnswerer) and not answer.abstained:
-            answer = self._checked(answer, draft, info, passages, timings, started)
+        if reference is not None and not answer.abstained:
+            answer = self._checked(answer, draft, reference, info, passages, timings, started)
         yield answer
 
-    def _checked(self, answer: Answer, draft: Draft, info, passages, timings, started) -> Answer:
-        """A model's answer is shown only if it passes the checks (cited, every
-        number found and stated for the year asked, no uncited statement, no
-        loop, every figure of sources that disagree); else the extractive answer
-        from the same passages, with a one-line note saying why."""
-        reference = self._reference(info, passages)
+    def _checked(self, answer: Answer, draft: Draft, reference: Draft, info, passages, timings, started) -> Answer:
+        """A model's answer, grounded by the system (answerers/grounded.py), is
+        shown only if it passes the checks (its answer found in the passages,
+        every number found and stated for the year asked, no uncited statement,
+        no loop, every figure of sources that disagree); else the extractive
+        answer from the same passages, with a one-line note saying why."""
         reason = failed_checks(answer, draft, info.english, reference.conflicts)
         if draft.stopped == "timeout":
             timings["time_limit_s"] = self.config.llm_time_limit
         if reason is None:
+            if draft.dropped:
+                answer.text = f"{answer.text}\n{DROPPED_NOTE['en' if info.english else 'zh'].format(n=len(draft.dropped))}"
+                answer.dropped_items = list(draft.dropped)
             return self._with_conflicts(answer, reference, info, passages) if reference.conflicts else answer
         lang = "en" if info.english else "zh"
         replaced = self._finish(answer.question, answer.resolved_question or answer.question,
@@ -182,10 +200,14 @@ class Assistant:
     def _worth_generating(self, info, passages) -> bool:
         """The relevance gate before a (slow) generative answerer: when the
         passages do not answer the question, abstain instead of inviting the
-        model to improvise. The extractive answerer asks the same gate itself."""
+        model to improvise. Between model_min_relevance and min_relevance the
+        model may try: only an answer the system grounds is shown, and the
+        extractive fallback asks the full gate. The extractive answerer asks
+        the gate itself."""
         if isinstance(self.answerer, ExtractiveAnswerer) or info.english:
             return True
-        return self.gate.assess(info, passages).answerable
+        relevance = self.gate.assess(info, passages)
+        return relevance.answerable or (bool(relevance.evidence) and relevance.score >= self.config.model_min_relevance)
 
     def _finish(self, question, resolved, draft: Draft, passages, info, timings, started) -> Answer:
         text, cited = validate_citations(draft.text, len(passages))
@@ -226,6 +248,13 @@ FALLBACK_NOTE = {
 }
 
 
+# Items of a model's answer that no passage supports are left out, and counted.
+DROPPED_NOTE = {
+    "zh": "⚠ 模型回答中另有 {n} 条内容在资料中找不到依据，已删去。",
+    "en": "⚠ {n} more statement(s) of the model's answer had no support in the passages and were left out.",
+}
+
+
 # Why generation was cut short (Draft.stopped), as a reason to reject the text.
 STOPPED = {
     "repetition": ("it repeats itself", "内容重复"),
@@ -241,6 +270,8 @@ def failed_checks(answer: Answer, draft: Draft, english: bool, conflicts: list[d
     of the same passages), all of which the answer must give."""
     if draft.stopped == "empty":
         return STOPPED["empty"][0 if english else 1]
+    if draft.unsupported:
+        return draft.unsupported
     reasons = []
     if not answer.citations:
         reasons.append("no citation" if english else "没有引用资料")

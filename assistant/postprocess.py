@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from .answer import Citation
+from .answerers.base import NOT_FOUND_RE as _NOT_FOUND_RE, says_not_found
 from .answerers.conflicts import CONFLICT_HEADINGS, HEADINGS, same_figure
 from .answerers.evidence import sentence_units
 from .answerers.years import year_ok
@@ -16,11 +17,6 @@ from .textnorm import normalize
 # [1], [1][2], [1, 2], 【1】 as models variously write them.
 _MARKER_RE = re.compile(r"[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
 _SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
-_NOT_FOUND_RE = re.compile(
-    r"没有找到|未找到|无法回答|没有(?:相关|提及|包含)|不包含|未提及|do(?:es)? not contain|not (?:found|mentioned)|"
-    r"cannot (?:be )?answer|no information",
-    re.I,
-)
 UNCITED_MARK = " [?]"
 
 
@@ -58,10 +54,6 @@ def mark_uncited(text: str, min_chars: int = 8) -> tuple[str, list[str]]:
         pos = m.end()
     out.append(text[pos:])
     return "".join(out), uncited
-
-
-def says_not_found(text: str) -> bool:
-    return bool(_NOT_FOUND_RE.search(text))
 
 
 def support_span(text: str, n: int, quote: str) -> tuple[int, int] | None:

@@ -18,6 +18,16 @@ NO_OUTPUT = {
     "zh": "模型没有生成回答（提示词可能超过了模型的上下文长度，可调小 prompt_tokens）。",
     "en": "The model returned no text (the prompt may exceed its context window; lower prompt_tokens).",
 }
+# How models (and NOT_FOUND) say the documents do not answer.
+NOT_FOUND_RE = re.compile(
+    r"没有找到|未找到|无法回答|没有(?:相关|提及|包含)|不包含|未提及|do(?:es)? not contain|not (?:found|mentioned)|"
+    r"cannot (?:be )?answer|no information",
+    re.I,
+)
+
+
+def says_not_found(text: str) -> bool:
+    return bool(NOT_FOUND_RE.search(text))
 
 
 @dataclass
@@ -33,6 +43,10 @@ class Draft:
     # Sources that disagree on the figure asked for (answerers/conflicts.py:
     # conflict_record), shown in the text and kept machine-readable in Answer.conflicts.
     conflicts: list[dict] = field(default_factory=list)
+    # A model's answer the system could not ground (answerers/grounded.py): why.
+    unsupported: str | None = None
+    # Items of a model's answer no passage supports, left out of `text`.
+    dropped: list[str] = field(default_factory=list)
 
 
 class Answerer:

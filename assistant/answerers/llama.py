@@ -10,7 +10,7 @@ from ..errors import MissingDependencyError, ModelError
 from ..question import QuestionInfo
 from ..system import physical_cores
 from .base import Answerer, Draft, answer_tokens, guarded, relay
-from .prompt import CHAT_STOP, COMPLETION_STOP, build_completion, build_messages
+from .prompt import CHAT_STOP, COMPLETION_STOP, answer_shape, build_completion, build_messages
 
 
 class LlamaAnswerer(Answerer):
@@ -77,8 +77,12 @@ class LlamaAnswerer(Answerer):
                 yield piece
 
     def answer(self, question: str, info: QuestionInfo, passages: list, history=None) -> Generator[str, None, Draft]:
-        build = build_messages if self.chat else build_completion
-        prompt, _, self.last_prompt_tokens = build(question, passages, info.english, self.budget, self.count_tokens)
+        if self.chat:
+            prompt, _, self.last_prompt_tokens = build_messages(
+                question, passages, info.english, self.budget, self.count_tokens, answer_shape(info))
+        else:
+            prompt, _, self.last_prompt_tokens = build_completion(
+                question, passages, info.english, self.budget, self.count_tokens)
         pieces: list[str] = []
         with self._lock:
             generation = guarded(self._generate(prompt, answer_tokens(info, self.max_tokens)), question, self.time_limit)

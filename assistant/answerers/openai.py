@@ -10,7 +10,7 @@ from typing import Generator
 from ..errors import MissingDependencyError, ModelError
 from ..question import QuestionInfo
 from .base import Answerer, Draft, answer_tokens, guarded, relay
-from .prompt import CHAT_STOP, build_messages
+from .prompt import CHAT_STOP, answer_shape, build_messages
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -97,7 +97,7 @@ class OpenAIAnswerer(Answerer):
 
     def answer(self, question: str, info: QuestionInfo, passages: list, history=None) -> Generator[str, None, Draft]:
         messages, _, self.last_prompt_tokens = build_messages(
-            question, passages, info.english, self.budget, estimate_tokens
+            question, passages, info.english, self.budget, estimate_tokens, answer_shape(info)
         )
         pieces: list[str] = []
         generation = guarded(self._generate(messages, answer_tokens(info, self.max_tokens)), question, self.time_limit)

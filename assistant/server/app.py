@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException
 
-from ..answer import Answer
+from ..answer import Answer, Preview
 from ..config import Config
 from ..errors import AssistantError, ConfigError, DocumentError, ModelError, QuestionError
 from ..ingest.loaders import SUPPORTED_EXTENSIONS
@@ -238,6 +238,8 @@ def _sse(stream):
         for piece in stream:
             if isinstance(piece, Answer):
                 yield sse("answer", piece.to_dict())
+            elif isinstance(piece, Preview):
+                yield sse("preview", piece.to_dict())
             else:
                 yield sse("delta", {"text": piece})
     except AssistantError as exc:

@@ -8,10 +8,10 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..answer import Answer
+from ..answer import Answer, Preview
 from ..errors import QuestionError
 from ..ingest.loaders import SUPPORTED_EXTENSIONS
-from .render import CSS, answer_markdown, source_cards, status_line
+from .render import CSS, DRAFTING, answer_markdown, draft_markdown, source_cards, status_line
 from .service import AssistantService
 
 EXAMPLES = [
@@ -53,15 +53,19 @@ def build_app(service: AssistantService):
         chat = chat + [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
         yield chat, turns, source_cards(None), gr.update(), ""
         assistant = service.assistant(answerer, k)
-        text = ""
+        text, shown = "", ""
         answer: Answer | None = None
         try:
             for piece in assistant.stream(message, turns):
                 if isinstance(piece, Answer):
                     answer = piece
+                elif isinstance(piece, Preview):  # the extractive answer at once, the model's draft below it
+                    shown = answer_markdown(piece.answer) + DRAFTING
+                    chat[-1] = {"role": "assistant", "content": shown}
+                    yield chat, turns, source_cards(piece.answer), gr.update(), ""
                 else:
                     text += piece
-                    chat[-1] = {"role": "assistant", "content": html.escape(text)}
+                    chat[-1] = {"role": "assistant", "content": shown + draft_markdown(text) if shown else html.escape(text)}
                     yield chat, turns, gr.update(), gr.update(), ""
         except QuestionError as exc:  # the limit named, not Gradio's bare "Error"
             chat[-1] = {"role": "assistant", "content": f"⚠ {html.escape(str(exc))}"}

@@ -27,6 +27,15 @@ def answer_markdown(answer: Answer) -> str:
     return body
 
 
+# Under the extractive answer while the model writes (ui/app.py).
+DRAFTING = '<div class="drafting">⏳ 模型正在作答，核对后替换上面的答案 · the model is writing; its answer replaces this one once checked</div>'
+
+
+def draft_markdown(text: str) -> str:
+    """The model's text as it streams: unchecked, so shown apart and escaped."""
+    return f'<div class="draft">{html.escape(text)}</div>'
+
+
 def _when(citation) -> str:
     parts = []
     if citation.year:
@@ -87,5 +96,7 @@ CSS = """
 .src-quote mark {background: #fff3b0; padding: 0 1px;}
 .abstained {color: #57606a; font-style: italic; border-left: 3px solid #d0d7de; padding-left: 8px;}
 .unverified {color: #9a6700; font-weight: 600;}
+.drafting {color: #57606a; font-size: 0.9em; margin-top: 0.6em;}
+.draft {color: #57606a; border-left: 3px solid #d0d7de; padding-left: 0.6em; white-space: pre-wrap;}
 a.cite {text-decoration: none; font-weight: 600;}
 """

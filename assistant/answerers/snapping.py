@@ -1,0 +1,145 @@
+"""A model's short answer snapped to the exact characters of a passage.
+
+A model asked "how many" may write "5191.93 million" for "5191.93万户", or
+take a Traditional passage's figure into Simplified. What is shown is never its
+text but the passage's: the answer is found in the passages (normalised:
+script, width, case and spaces ignored) and the passage's own characters, with
+its script and units, are shown. A rate is not a count: when the clause before
+the figure qualifies it ("每万人拥有5G基站32.8个") and the question does not,
+the qualifier is shown with it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..numbers import find_numbers
+from ..question import QuestionInfo
+from ..textnorm import normalize
+from .attribution import strip_markers, support
+from .evidence import UNITS, sentence_units
+from .years import year_ok
+
+# An answer is snapped to a partial match only when that match holds at least
+# this share of its characters (and every figure it states): "第九位" finds the
+# passage's "第九". 0.6 lets a unit or a particle differ, not the substance.
+MIN_SHARE = 0.6
+# Per-unit qualifiers that turn a count into a rate or an average.
+RATE_RE = re.compile(r"每(?:[一二两三四五六七八九十百千万\d.]+)?(?:人|户|家|平方公里|公里|台|个)|人均|户均|平均|万人拥有|百人拥有|千人拥有|密度")
+_CLAUSE_START = "，,。；;：:\n（("
+_UNIT_AFTER_RE = re.compile(r"\s*(?:[万亿萬億千百]{0,2})(?:" + "|".join(re.escape(u) for u in UNITS) + ")")
+_CJK_RE = re.compile(r"[\u3400-\u9fff]")
+_ANSWER_EDGE = " \t\"'“”「」『』《》。，,.;；:：!！?？"
+
+
+@dataclass
+class Snap:
+    passage: int  # 1-based
+    span: tuple[int, int]  # the answer in the passage's quote
+    sentence: tuple[int, int]  # the sentence holding it
+    scoped: bool = False  # widened to name a rate's qualifier
+
+    def text(self, quote: str) -> str:
+        return quote[self.span[0]:self.span[1]]
+
+
+def compact(text: str) -> tuple[str, list[int]]:
+    """Normalised text without whitespace, and each character's offset in `text`."""
+    chars, where = [], []
+    for i, c in enumerate(text):
+        if c.isspace():
+            continue
+        n = normalize(c)
+        chars.append(n if len(n) == 1 else c.lower())
+        where.append(i)
+    return "".join(chars), where
+
+
+def clean_answer(text: str) -> str:
+    """The model's answer line without markers, bullets or framing punctuation."""
+    first = next((line for line in strip_markers(text).splitlines() if line.strip()), "")
+    return re.sub(r"^\s*(?:[-*•]|答案?[:：]|Answer:)\s*", "", first).strip(_ANSWER_EDGE)
+
+
+def _occurrences(needle: str, quote: str) -> list[tuple[int, int]]:
+    hay, where = compact(quote)
+    out, start = [], hay.find(needle)
+    while start >= 0 and needle:
+        out.append((where[start], where[start + len(needle) - 1] + 1))
+        start = hay.find(needle, start + 1)
+    return out
+
+
+def _longest_shared(needle: str, quote: str) -> tuple[int, int] | None:
+    """The longest piece of `needle` (at least MIN_SHARE of it) found in `quote`."""
+    hay, _ = compact(quote)
+    for size in range(len(needle), max(1, int(len(needle) * MIN_SHARE + 0.999)) - 1, -1):
+        for a in range(0, len(needle) - size + 1):
+            piece = needle[a:a + size]
+            if piece in hay and all(n.text in piece for n in find_numbers(needle)):
+                return _occurrences(piece, quote)[0]
+    return None
+
+
+def snap(answer: str, passages: list, info: QuestionInfo) -> Snap | None:
+    """Where in the passages the model's short answer stands: among all its
+    occurrences, one in a sentence about the year asked, then the sentence that
+    shares most with the question, then the best-ranked passage."""
+    cleaned = clean_answer(answer)
+    needle, _ = compact(cleaned)
+    if info.english and not _CJK_RE.search(cleaned) and find_numbers(cleaned):
+        # "2495 million": the figure's digits, read with the passage's own unit.
+        needle = find_numbers(cleaned)[0].text.split()[0].rstrip("万亿萬億千百%％")
+    if len(needle) < 1:
+        return None
+    found = _candidates(needle, passages, info, exact=True) or _candidates(needle, passages, info, exact=False)
+    if not found:
+        return None
+    _, n, span, sentence = max(found, key=lambda f: f[0])
+    quote = passages[n - 1].chunk.quote
+    span = with_unit(quote, span)
+    wider = rate_scope(info, quote, span)
+    return Snap(n, wider or span, sentence, scoped=wider is not None)
+
+
+def _candidates(needle: str, passages: list, info: QuestionInfo, exact: bool) -> list:
+    found = []
+    for n, hit in enumerate(passages, 1):
+        quote = hit.chunk.quote
+        spans = _occurrences(needle, quote) if exact else [s for s in [_longest_shared(needle, quote)] if s]
+        for span in spans:
+            sentence = next((s for s, _ in sentence_units(quote) if s[0] <= span[0] < s[1]), (0, len(quote)))
+            dated = _year_stated(info, hit.chunk, sentence)
+            found.append(((dated, support(info.text, quote[sentence[0]:sentence[1]]), -n), n, span, sentence))
+    return found
+
+
+def _year_stated(info: QuestionInfo, chunk, sentence: tuple[int, int]) -> bool:
+    header = normalize(f"{chunk.title} {' '.join(chunk.section)}")
+    return year_ok(info.years, chunk, normalize(chunk.quote[sentence[0]:sentence[1]]), header, normalize(chunk.quote))
+
+
+def with_unit(quote: str, span: tuple[int, int]) -> tuple[int, int]:
+    """A figure ending the span keeps the unit that follows it ("34" -> "34个")."""
+    if not quote[span[0]:span[1]].rstrip()[-1:].isdigit():
+        return span
+    m = _UNIT_AFTER_RE.match(quote, span[1])
+    return (span[0], m.end()) if m else span
+
+
+def rate_scope(info: QuestionInfo, quote: str, span: tuple[int, int]) -> tuple[int, int] | None:
+    """For a figure a qualifier before it makes a rate ("每万人拥有5G基站32.8个")
+    that the question does not ask about: the span widened to the clause start."""
+    if not find_numbers(quote[span[0]:span[1]]):
+        return None
+    start = span[0]
+    while start > 0 and quote[start - 1] not in _CLAUSE_START:
+        start -= 1
+    lead = quote[start:span[0]]
+    m = RATE_RE.search(normalize(lead))
+    if not m or m.group() in normalize(info.text):
+        return None
+    return (start + len(lead) - len(lead.lstrip()), span[1])
+
+
+__all__ = ["Snap", "clean_answer", "compact", "rate_scope", "snap"]
