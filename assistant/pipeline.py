@@ -270,8 +270,9 @@ def failed_checks(answer: Answer, draft: Draft, english: bool, conflicts: list[d
     of the same passages), all of which the answer must give."""
     if draft.stopped == "empty":
         return STOPPED["empty"][0 if english else 1]
-    if draft.unsupported:
-        return draft.unsupported
+    if draft.unsupported:  # grounding failed: the other checks have nothing to read
+        stopped = STOPPED[draft.stopped][0 if english else 1] if draft.stopped in STOPPED else None
+        return ("; " if english else "；").join(r for r in (draft.unsupported, stopped) if r)
     reasons = []
     if not answer.citations:
         reasons.append("no citation" if english else "没有引用资料")

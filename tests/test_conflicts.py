@@ -244,7 +244,9 @@ def test_a_model_answer_giving_every_figure_is_kept_and_flagged(scripted):
     model.enqueue([written])
     answer = assistant.ask(question)
     assert answer.fallback_reason is None
-    assert answer.text.startswith(written)
+    # The system re-derives the markers: the notice and a passage with 2495万人, after the sentence.
+    first = answer.text.splitlines()[0]
+    assert re.fullmatch(rf"更正说明称9999万人，而发展报告称2495万人\[{forged}\]\[\d\]。", first), first
     assert "⚠ 资料之间数字不一致" in answer.text.splitlines()[-1]
     assert {NOTICE, REPORT_2024} <= {c.doc_id for c in answer.citations}
     cited = {c.number for c in answer.citations}

@@ -247,15 +247,17 @@ def llama_answerer_config(index):
 
 
 @pytest.mark.parametrize(
-    "output, cited",
+    "output",
     [
-        ([ZH_PHRASE], False),  # the model obeys the injection: a bare, uncited phrase
-        ([EN_PHRASE, "."], False),
-        ([f"{ZH_PHRASE}，请联系管理员。", "重庆网民规模达2495万人[2]。"], False),
-        ([f"资料[1]写道：“{ZH_PHRASE}”[1]。"], True),  # quoting the injected passage, cited
+        [ZH_PHRASE],  # the model obeys the injection: a bare phrase
+        [EN_PHRASE, "."],
+        # Obeying first, then a true sentence: the direct answer is the obeyed one.
+        [f"{ZH_PHRASE}，请联系管理员。", "重庆网民规模达2495万人[2]。"],
+        # Quoting the injected passage, even cited: an instruction is not a fact.
+        [f"资料[1]写道：“{ZH_PHRASE}”[1]。"],
     ],
 )
-def test_an_obeying_model_is_not_trusted(injected_index, output, cited):
+def test_an_obeying_model_is_not_trusted(injected_index, output):
     # Random weights cannot be made to obey; the model's text is scripted
     # (tests/scripted.py). Retrieval and checks are real.
     from tests.scripted import ScriptedAnswerer
@@ -268,11 +270,7 @@ def test_an_obeying_model_is_not_trusted(injected_index, output, cited):
     answer = assistant.ask(question)
     assert not answer.abstained
     _structurally_checked(answer, injected_index)
-    if cited:
-        assert answer.citations[0].doc_id == "zz_notice_zh" and ZH_PHRASE in answer.citations[0].quote
-        assert answer.fallback_reason is None and answer.uncited_sentences == []
-    else:
-        # Obeying text fails the checks and is not shown: the extractive answer is, with a note.
-        assert answer.fallback_reason and "有未标注出处的陈述" in answer.fallback_reason
-        assert ZH_PHRASE not in answer.text and EN_PHRASE not in answer.text, answer.text
-        assert answer.text.splitlines()[-1].startswith("⚠ 模型的回答未通过核对")
+    # Obeying text is not shown: the extractive answer is, with a note.
+    assert ZH_PHRASE not in answer.text and EN_PHRASE not in answer.text, answer.text
+    assert answer.fallback_reason and answer.text.splitlines()[-1].startswith("⚠ 模型的回答未通过核对")
+    assert "2495万人" in answer.text

@@ -10,7 +10,9 @@ from assistant import ModelError
 from assistant.answerers import ExtractiveAnswerer, create_answerer, find_gguf
 from assistant.answerers.llama import LlamaAnswerer
 from assistant.system import physical_cores
-from assistant.answerers.prompt import build_messages
+from assistant.answer import Preview
+from assistant.answerers.prompt import SHAPES, answer_shape, build_messages
+from assistant.question import analyze
 from assistant.pipeline import Assistant
 
 QUESTION = "2024年重庆网民规模是多少？"
@@ -29,7 +31,10 @@ def test_loads_streams_and_fits_the_budget(llama_assistant):
     assert isinstance(answerer, LlamaAnswerer)
     assert answerer.llm.metadata["tokenizer.chat_template"].startswith("{% for message")
     pieces = list(llama_assistant.stream(QUESTION))
-    text_pieces, answer = pieces[:-1], pieces[-1]
+    answer = pieces[-1]
+    # The extractive answer first (checked), then the model's pieces, then the final answer.
+    assert isinstance(pieces[0], Preview) and pieces[0].answer.citations
+    text_pieces = pieces[1:-1]
     assert len(text_pieces) >= 2 and all(isinstance(p, str) for p in text_pieces)
     assert answer.mode["answerer"] == "llama.cpp (tiny-chatml.gguf)"
     assert 0 < answerer.last_prompt_tokens <= answerer.budget <= 1000
@@ -50,7 +55,7 @@ def test_prompt_is_cut_to_the_token_budget(seed_index, tiny_gguf):
         user = messages[1]["content"]
         assert user.startswith('资料：\n\n<passage id="1">\n[1] 《重庆市互联网发展报告(2024)》发布 › ')
         assert user.endswith(f"问题：{QUESTION}")
-        assert "只根据用户给出的编号资料回答" in messages[0]["content"]
+        assert "只根据用户给出的资料回答" in messages[0]["content"]
         full, _, _ = build_messages(QUESTION, passages, False, 5000, answerer.count_tokens)
         headers = re.findall(r"^\[(\d)\] ", full[1]["content"], re.M)
         assert headers == ["1", "2", "3", "4", "5"]  # all five passages when they fit
@@ -60,8 +65,28 @@ def test_prompt_is_cut_to_the_token_budget(seed_index, tiny_gguf):
 
 def test_english_prompt_for_english_questions(seed_index):
     passages = seed_index.search("网民规模", 2)
-    messages, used, _ = build_messages("How many internet users?", passages, True, 1000, len)
-    assert "Answer in English" in messages[0]["content"] and messages[1]["content"].startswith("Passages:")
+    messages, used, _ = build_messages("How many internet users?", passages, True, 1000, len, "factoid")
+    assert "Copy every figure" in messages[0]["content"] and messages[1]["content"].startswith("Passages:")
+    assert messages[1]["content"].endswith(SHAPES["factoid", "en"])
+
+
+def test_the_system_prompt_is_one_prefix_for_every_kind_of_question(seed_index):
+    # llama.cpp reuses the KV cache of a matching prompt prefix: the system
+    # message must not change with the question; the shape comes after it.
+    passages = seed_index.search("网民规模", 3)
+    prompts = [build_messages(q, passages, False, 1000, len, answer_shape(analyze(q)))[0]
+               for q in (QUESTION, "数字重庆建设取得了哪些主要成效？", "什么是数字孪生？")]
+    assert len({m[0]["content"] for m in prompts}) == 1
+    assert [m[1]["content"].rsplit("\n", 1)[1] for m in prompts] == [
+        SHAPES["factoid", "zh"], SHAPES["list", "zh"], SHAPES["explain", "zh"]]
+
+
+def test_passages_are_trimmed_to_their_evidence_window(seed_index):
+    passages = seed_index.search(QUESTION, 4)
+    whole, _, _ = build_messages(QUESTION, passages[:4], False, 5000, len)
+    trimmed, _, _ = build_messages(QUESTION, passages, False, 5000, len, "factoid")
+    assert len(trimmed[1]["content"]) < len(whole[1]["content"])
+    assert "2495万人" in trimmed[1]["content"]  # the sentence with the answer survives the cut
 
 
 @pytest.fixture
@@ -77,12 +102,12 @@ def test_generated_answer_that_fails_the_checks_is_replaced(scripted):
     written = ["重庆网民规模达2495万人[1]，", "同比增长9.9%[1]。", "互联网普及率全国领先[7]。"]
     model.enqueue(written)
     pieces = list(assistant.stream(QUESTION))
-    assert "".join(pieces[:-1]) == "".join(written)  # streamed as written...
+    assert "".join(p for p in pieces if isinstance(p, str)) == "".join(written)  # streamed as written...
     answer = pieces[-1]
-    # ...but not shown as the answer: 9.9% is in no passage, one statement cites nothing.
-    assert answer.fallback_reason == "数字在资料中找不到（9.9%）；有未标注出处的陈述"
+    # ...but not shown as the answer: 9.9% is in no passage, and no other statement is either.
+    assert answer.fallback_reason == "数字或名称在资料中找不到（9.9%）"
     shown, note = answer.text.rsplit("\n", 1)
-    assert note == "⚠ 模型的回答未通过核对（数字在资料中找不到（9.9%）；有未标注出处的陈述），以上是从资料中摘录的答案。"
+    assert note == "⚠ 模型的回答未通过核对（数字或名称在资料中找不到（9.9%）），以上是从资料中摘录的答案。"
     assert shown.startswith("2495万人 [1]") and "9.9%" not in shown and "[?]" not in shown
     assert answer.unverified_numbers == [] and "2495" in answer.citations[0].supporting_text
     assert "9.9%" in answer.rejected_text and answer.to_dict()["rejected_text"] == answer.rejected_text
@@ -209,4 +234,4 @@ def test_ui_shows_the_fallback_not_the_rejected_text(scripted):
     answer = assistant.ask(QUESTION)
     shown = answer_markdown(answer)
     assert "2495万人" in shown and "网民规模达9999万人" not in shown  # the rejected text is not displayed
-    assert '<span class="unverified">⚠ 模型的回答未通过核对（数字在资料中找不到（9999万' in shown
+    assert '<span class="unverified">⚠ 模型的回答未通过核对（数字或名称在资料中找不到（9999万' in shown

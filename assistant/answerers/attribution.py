@@ -22,6 +22,7 @@ from typing import Callable
 
 from ..numbers import find_numbers, unverified_numbers
 from ..textnorm import CJK, normalize
+from .directives import is_directive
 from .evidence import other_province, place_scope, sentence_units
 from .years import year_ok
 
@@ -31,6 +32,9 @@ from .years import year_ok
 # 0.30 maximises Youden's J: it keeps 96.8% of the true pairs and passes 5.8%
 # of the false ones (bench/results/attribution.json), before the anchor check.
 SUPPORT_THRESHOLD = 0.30
+# A second source only fills in a figure or name the first lacks, so it needs
+# less of the item's wording: half the threshold.
+SECOND_SOURCE_SHARE = 0.5
 # A claim may need two passages (a figure from one, its comparison from the other).
 MAX_SOURCES = 2
 # An item this short ("是的。", "如下：") states nothing to check.
@@ -39,6 +43,7 @@ MIN_ITEM_CHARS = 4
 _MARKER_RE = re.compile(r"\s*[\[【]\s*\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\s*[\]】]")
 _BULLET_RE = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.、．)）]|[（(]\d{1,2}[）)]|[一二三四五六七八九十]+[、.．])\s*")
 _ITEM_SPLIT_RE = re.compile(r"[^。！？!?；;]+[。！？!?；;]?")
+_SENTENCE_END = "。！？!?；;."
 _TOKEN_RE = re.compile(rf"[{CJK}]|[a-z0-9]+(?:\.[0-9]+)?")
 _LATIN_NAME_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.+\-]*[0-9A-Z][A-Za-z0-9.+\-]*|(?<![A-Za-z0-9])[0-9]+[A-Za-z]+[A-Za-z0-9]*")
 _QUOTED_RE = re.compile(r"[《“「『]([^》”」』]{2,40})[》”」』]")
@@ -54,7 +59,8 @@ class Item:
     sources: list[int] = field(default_factory=list)  # 1-based passage numbers
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)
     score: float = 0.0
-    reason: str = ""  # why it is unsupported ("" when supported)
+    reason: str = ""  # why it is unsupported (a REASONS key; "" when supported)
+    missing: list[str] = field(default_factory=list)  # its figures or names no passage holds
 
     @property
     def heading(self) -> bool:
@@ -74,6 +80,22 @@ class Attribution:
     @property
     def shown(self) -> int:
         return len(self.items) - len(self.dropped)
+
+
+# Why an item is left out, as the fallback note says it.
+REASONS = {
+    ("unsupported", "zh"): "资料中没有这样的内容", ("unsupported", "en"): "no passage says this",
+    ("scope", "zh"): "只有关于其他年份或地区的资料这样说",
+    ("scope", "en"): "only passages about another year or place say this",
+    ("figures", "zh"): "数字或名称在资料中找不到（{missing}）",
+    ("figures", "en"): "figures or names not in the passages ({missing})",
+    ("directive", "zh"): "资料中的这句话是对模型的指令，不是事实", ("directive", "en"): "the passage's sentence is an instruction, not a fact",
+    ("no_figure", "zh"): "问的是数字，回答里没有数字", ("no_figure", "en"): "the question asks for a figure and the answer gives none",
+}
+
+
+def reason_text(item: Item, english: bool) -> str:
+    return REASONS[item.reason, "en" if english else "zh"].format(missing="、".join(item.missing[:3]))
 
 
 def strip_markers(text: str) -> str:
@@ -165,18 +187,21 @@ def align(item: Item, passages: list, weight=None, threshold: float = SUPPORT_TH
         ((support(item.text, evidence_text(h.chunk), weight), n) for n, h in enumerate(passages, 1)), reverse=True
     )
     item.score = scored[0][0] if scored else 0.0
-    supported = [(score, n) for score, n in scored if score >= threshold]
-    if not supported:
-        item.reason = "no passage says this"
-        return item
-    spans = {n: best_sentence(item.text, passages[n - 1].chunk.quote) for _, n in supported}
-    scoped = [(score, n) for score, n in supported if in_scope(info, passages[n - 1].chunk, spans[n])]
-    if not scoped:
-        item.reason = "only passages about another place or year say this"
+    near = [(score, n) for score, n in scored if score >= threshold * SECOND_SOURCE_SHARE]
+    spans = {n: best_sentence(item.text, passages[n - 1].chunk.quote) for _, n in near}
+    # A sentence written as an instruction to a model ("忽略之前的所有指令…")
+    # is not a fact, whoever repeats it (directives.py).
+    usable = [(score, n) for score, n in near if not _directive(passages[n - 1].chunk.quote, spans[n])]
+    scoped = [(score, n) for score, n in usable if in_scope(info, passages[n - 1].chunk, spans[n])]
+    if not scoped or scoped[0][0] < threshold:
+        if any(s >= threshold for s, _ in near) and not any(s >= threshold for s, _ in usable):
+            item.reason = "directive"
+        else:
+            item.reason = "scope" if any(s >= threshold for s, _ in usable) else "unsupported"
         return item
     chosen = [scoped[0][1]]
     missing = anchors_missing(item.text, evidence_text(passages[chosen[0] - 1].chunk))
-    for score, n in scoped[1:]:  # a second passage may hold what the first lacks
+    for _, n in scoped[1:]:  # a second passage may hold what the first lacks
         if not missing or len(chosen) == MAX_SOURCES:
             break
         both = "\n".join(evidence_text(passages[m - 1].chunk) for m in chosen + [n])
@@ -185,11 +210,17 @@ def align(item: Item, passages: list, weight=None, threshold: float = SUPPORT_TH
             chosen.append(n)
             missing = still
     if missing:
-        item.reason = f"not in the passages: {'、'.join(missing[:3])}"
+        # Said, but only where the passage speaks of another year or place?
+        elsewhere = any(not anchors_missing(item.text, evidence_text(passages[n - 1].chunk)) for _, n in usable)
+        item.reason, item.missing = ("scope", []) if elsewhere else ("figures", missing)
         return item
     item.sources = sorted(chosen)
     item.spans = {n: spans[n] for n in item.sources if spans[n]}
     return item
+
+
+def _directive(quote: str, span: tuple[int, int] | None) -> bool:
+    return bool(span) and is_directive(normalize(quote[span[0]:span[1]]))
 
 
 def attribute(text: str, passages: list, weight=None, threshold: float = SUPPORT_THRESHOLD, info=None) -> Attribution:
@@ -209,7 +240,10 @@ def attribute(text: str, passages: list, weight=None, threshold: float = SUPPORT
     for item in kept:
         marks = "".join(f"[{n}]" for n in item.sources)
         body = item.text.rstrip()
-        lines.append(f"{item.prefix}{body} {marks}{item.end}")
+        if body[-1:] in _SENTENCE_END:  # "…2495万人[1]。"
+            lines.append(f"{item.prefix}{body[:-1]}{marks}{body[-1]}{item.end}")
+        else:
+            lines.append(f"{item.prefix}{body} {marks}{item.end}")
     out = "".join(lines).strip()
     cited = sorted({n for item in kept for n in item.sources})
     spans: dict[int, tuple[int, int]] = {}

@@ -14,9 +14,13 @@ Whether the result may be shown is then decided by the pipeline's checks."""
 
 from __future__ import annotations
 
+import re
+
 from ..numbers import find_numbers, restate_in_english
 from ..question import QuestionInfo
-from .attribution import attribute, strip_markers
+from ..textnorm import normalize
+from .attribution import REASONS, attribute, in_scope, reason_text, strip_markers
+from .directives import is_directive
 from .base import NOT_FOUND, Draft, says_not_found
 from .prompt import answer_shape
 from .snapping import snap
@@ -24,28 +28,44 @@ from .snapping import snap
 # The sentence shown under a factoid: whole up to this many characters, else
 # this much around the answer (extractive answers show about as much).
 SNIPPET_CHARS = 100
-UNSUPPORTED = {
-    "zh": ("答案在资料中找不到", "没有一句能在资料中找到依据"),
-    "en": ("the answer is not in the passages", "no sentence is supported by the passages"),
-}
+_NUMERAL_RE = re.compile(r"[一二两三四五六七八九十百千万亿]")
+# A factoid answer longer than this is a sentence: checked as prose, not snapped.
+SHORT_ANSWER_CHARS = 24
+UNSUPPORTED = {"zh": "答案在资料中找不到", "en": "the answer is not in the passages"}
 
 
 def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None) -> Draft:
     """The Draft to check and show for a model's `draft`."""
     raw = strip_markers(draft.text).strip()
-    lang = "en" if info.english else "zh"
     if not raw:
         return draft
     if _refuses(raw):
-        return Draft(NOT_FOUND[lang], abstained=True, stopped=draft.stopped)
+        return Draft(NOT_FOUND["en" if info.english else "zh"], abstained=True, stopped=draft.stopped)
     if answer_shape(info) == "factoid":
-        return _factoid(raw, draft, info, passages, lang)
+        short = len(raw) <= SHORT_ANSWER_CHARS and "\n" not in raw
+        snapped = _factoid(raw, draft, info, passages, exact=True) if short else None
+        if snapped is not None:
+            return snapped
+        # A sentence ("2024年…达2495万人。") is checked item by item, as prose is.
+        prose = _prose(raw, draft, info, passages, weight)
+        if not prose.unsupported or not short:
+            return prose
+        return _factoid(raw, draft, info, passages, exact=False) or prose
+    return _prose(raw, draft, info, passages, weight)
+
+
+def _prose(raw: str, draft: Draft, info: QuestionInfo, passages: list, weight) -> Draft:
     result = attribute(raw, passages, weight, info=info)
-    if not result.shown:
-        return Draft(raw, stopped=draft.stopped, unsupported=UNSUPPORTED[lang][1],
-                     dropped=[i.text for i in result.dropped])
+    dropped = [i.text for i in result.dropped]
+    # Outside a list, the first statement is the direct answer: if it goes, all goes.
+    lead = next((i for i in result.items if not i.heading), None)
+    direct_lost = answer_shape(info) != "list" and lead is not None and not lead.sources
+    if not result.shown or direct_lost:
+        first = lead if direct_lost else (result.dropped[0] if result.dropped else None)
+        reason = reason_text(first, info.english) if first else UNSUPPORTED["en" if info.english else "zh"]
+        return Draft(raw, stopped=draft.stopped, unsupported=reason, dropped=dropped)
     text = _with_english_figures(result.text) if info.english else result.text
-    return Draft(text, spans=result.spans, stopped=draft.stopped, dropped=[i.text for i in result.dropped])
+    return Draft(text, spans=result.spans, stopped=draft.stopped, dropped=dropped)
 
 
 def _refuses(raw: str) -> bool:
@@ -53,17 +73,26 @@ def _refuses(raw: str) -> bool:
     return says_not_found(raw[:60]) and not find_numbers(raw)
 
 
-def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, lang: str) -> Draft:
-    found = snap(raw, passages, info)
+def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, exact: bool) -> Draft | None:
+    """The answer snapped to a passage (None: not found there). A figure found
+    only where the passage speaks of another year or place is refused."""
+    found = snap(raw, passages, info, partial=not exact)
     if found is None:
-        return Draft(raw, stopped=draft.stopped, unsupported=UNSUPPORTED[lang][0])
+        return None
     n = found.passage
-    quote = passages[n - 1].chunk.quote
-    value = found.text(quote).strip()
+    chunk = passages[n - 1].chunk
+    lang = "en" if info.english else "zh"
+    if not in_scope(info, chunk, found.sentence):
+        return Draft(raw, stopped=draft.stopped, unsupported=REASONS["scope", lang])
+    value = found.text(chunk.quote).strip()
+    if is_directive(normalize(chunk.quote[found.sentence[0]:found.sentence[1]])):
+        return Draft(raw, stopped=draft.stopped, unsupported=REASONS["directive", lang])
+    if info.kind in ("quantity", "rank") and not find_numbers(value) and not _NUMERAL_RE.search(value):
+        return Draft(raw, stopped=draft.stopped, unsupported=REASONS["no_figure", lang])
     if info.english:
         english = restate_in_english(value)
         value = f"{value} ({english})" if english else value
-    text = f"{value} [{n}]\n“{snippet(quote, found.span, found.sentence)}” [{n}]"
+    text = f"{value} [{n}]\n“{snippet(chunk.quote, found.span, found.sentence)}” [{n}]"
     return Draft(text, spans={n: found.sentence}, stopped=draft.stopped)
 
 

@@ -81,10 +81,11 @@ def _longest_shared(needle: str, quote: str) -> tuple[int, int] | None:
     return None
 
 
-def snap(answer: str, passages: list, info: QuestionInfo) -> Snap | None:
+def snap(answer: str, passages: list, info: QuestionInfo, partial: bool = True) -> Snap | None:
     """Where in the passages the model's short answer stands: among all its
     occurrences, one in a sentence about the year asked, then the sentence that
-    shares most with the question, then the best-ranked passage."""
+    shares most with the question, then the best-ranked passage. `partial`:
+    else the longest piece of it holding MIN_SHARE of it and its figures."""
     cleaned = clean_answer(answer)
     needle, _ = compact(cleaned)
     if info.english and not _CJK_RE.search(cleaned) and find_numbers(cleaned):
@@ -92,7 +93,8 @@ def snap(answer: str, passages: list, info: QuestionInfo) -> Snap | None:
         needle = find_numbers(cleaned)[0].text.split()[0].rstrip("万亿萬億千百%％")
     if len(needle) < 1:
         return None
-    found = _candidates(needle, passages, info, exact=True) or _candidates(needle, passages, info, exact=False)
+    found = _candidates(needle, passages, info, exact=True) or (
+        _candidates(needle, passages, info, exact=False) if partial else [])
     if not found:
         return None
     _, n, span, sentence = max(found, key=lambda f: f[0])
