@@ -252,9 +252,10 @@ def cmd_serve(args) -> int:
 def cmd_eval(args) -> int:
     from .evaluation import load_questions, run_eval
     from .evaluation.report import chart, markdown
+    from .evaluation.runner import sample
 
     base = Config.load(args.config_file, **_settings(args.set))
-    questions = load_questions(args.questions)[: args.limit]
+    questions = sample(load_questions(args.questions), args.sample, args.seed)[: args.limit]
     docs = args.docs or base.corpus_dir
     if not Path(docs).is_dir():
         raise AssistantError(f"--docs {docs}: not a folder")
@@ -268,7 +269,8 @@ def cmd_eval(args) -> int:
         bar.update(1)
 
     try:
-        report = run_eval(questions, docs, args.config, base, scripts=not args.no_script_check, progress=progress)
+        report = run_eval(questions, docs, args.config, base, scripts=not args.no_script_check, progress=progress,
+                          checkpoint=args.resume)
     finally:
         bar.close()
     output = Path(args.output)
@@ -405,6 +407,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="configurations to compare: " + ", ".join(CONFIGS))
     p.add_argument("--output", default="report.json", help="report path; the chart is saved beside it (.png)")
     p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--sample", type=int, help="a fixed random sample of N questions (see --seed)")
+    p.add_argument("--seed", type=int, default=0, help="the sample's random seed (default 0)")
+    p.add_argument("--resume", metavar="FILE.jsonl",
+                   help="append each record to FILE as it is made; run again with it to skip what is done")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="setting for every config")
     p.add_argument("--no-script-check", action="store_true", help="skip asking each question in the other script")
     p.set_defaults(func=cmd_eval)

@@ -17,6 +17,7 @@ from .conflicts import HEADINGS, conflict_lines, conflict_record, conflicting, s
 from .evidence import Evidence, sentence_units
 from .lists import list_draft
 from .scoring import SPAN_TYPES
+from .snapping import rate_scope
 from .spans import direct_span
 from .years import year_ok
 
@@ -144,13 +145,22 @@ def _best_span(evidence: list[Evidence], info: QuestionInfo) -> tuple[Evidence, 
 def _single_draft(ev: Evidence, span: tuple[int, int] | None, info: QuestionInfo) -> Draft:
     n = ev.passage + 1
     if ev.value:
-        text = f"{ev.value} [{n}]\n“{ev.snippet()}” [{n}]"
+        text = f"{scoped_value(ev, info)} [{n}]\n“{ev.snippet()}” [{n}]"
         return Draft(text, spans={n: ev.support()})
     if span is not None:
         text = f"{ev.quote[span[0]:span[1]]} [{n}]\n“{ev.snippet(80)}” [{n}]"
     else:
         text = f"“{ev.snippet(80)}” [{n}]"
     return Draft(text, spans={n: ev.support()})
+
+
+def scoped_value(ev: Evidence, info: QuestionInfo) -> str:
+    """The figure, with the qualifier that makes it a rate when the question
+    asks for a count: "每万人拥有5G基站数达32.8个", not "32.8个" (snapping.rate_scope)."""
+    if ev.value_span is None or ev.chunk.kind == "table_row":
+        return ev.value
+    wider = rate_scope(info, ev.quote, ev.value_span)
+    return ev.quote[wider[0]:wider[1]] if wider else ev.value
 
 
 def _title_page_answer(info: QuestionInfo, passages: list) -> Draft | None:

@@ -168,6 +168,11 @@ def summarize(records: list[dict]) -> dict:
         out["f1"] = _mean(r.get("f1") for r in a_answered)
         out["em"] = _mean(r.get("em") for r in a_answered)
         out["key_point_recall"] = _mean(r.get("key_point_recall") for r in a_answered)
+        generated = [r for r in answered if "fallback_reason" in r and not r["abstained"]]
+        # Model answers: the share shown as the model wrote them (not replaced by
+        # the extractive answer), and the items left out for want of support.
+        out["model_shown"] = _mean(r["fallback_reason"] is None for r in generated)
+        out["dropped_items"] = sum(r.get("dropped_items", 0) for r in generated) if generated else None
         lengths = [len(r["answer"]) for r in a_answered if not r["abstained"]]
         out["median_answer_chars"] = statistics.median(lengths) if lengths else None
     latencies = [r["latency_ms"] for r in records]

@@ -14,6 +14,7 @@ from ..errors import ConfigError, ModelError
 from ..index import Index, build_index, default_index_path
 from ..index.store import index_settings
 from ..embedders import expected_identity
+from ..answerers import ExtractiveAnswerer
 from ..pipeline import Assistant
 from ..textnorm import to_simplified, to_traditional
 from .metrics import KS, answer_in_context, citation_precision, citation_recall, direct_answer_scores
@@ -112,6 +113,9 @@ def evaluate_question(q: Question, config_name: str, index: Index, assistant: As
             citation_precision=citation_precision(cited, q),
             citation_recall=citation_recall([c.doc_id for c in answer.citations], q),
         )
+        if not isinstance(assistant.answerer, ExtractiveAnswerer):
+            record.update(fallback_reason=answer.fallback_reason, dropped_items=len(answer.dropped_items),
+                          rejected_text=answer.rejected_text, timings=answer.timings)
     record["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
     if assistant is not None and scripts:
         twin = assistant.ask(other_script(q.question))
@@ -128,12 +132,18 @@ def run_eval(
     base: Config | None = None,
     scripts: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
+    checkpoint: str | Path | None = None,
 ) -> dict:
     """Evaluate each named configuration on the same questions. Stops cleanly on
-    Ctrl-C: the report then covers what was done and says `"interrupted": true`."""
+    Ctrl-C: the report then covers what was done and says `"interrupted": true`.
+    `checkpoint`: a JSONL file each record is appended to as it is made; a run
+    started again with it skips the (config, question) pairs already there, so
+    a long model run resumes where it stopped."""
     base = base or Config.load()
     configs = [get_config(n) for n in config_names]
-    results: list[dict] = []
+    results: list[dict] = _read_checkpoint(checkpoint, config_names)
+    done = {(r["config"], r["id"]) for r in results}
+    sink = open(checkpoint, "a", encoding="utf-8") if checkpoint else None
     modes: dict[str, dict] = {}
     interrupted = False
     try:
@@ -145,13 +155,22 @@ def run_eval(
             else:
                 index.search("预热")
             for n, q in enumerate(questions, 1):
-                results.append(evaluate_question(q, ec.name, index, assistant, scripts))
+                if (ec.name, q.id) not in done:
+                    results.append(evaluate_question(q, ec.name, index, assistant, scripts))
+                    if sink:
+                        sink.write(json.dumps(results[-1], ensure_ascii=False) + "\n")
+                        sink.flush()
                 if progress:
                     progress(ec.name, n, len(questions))
             if assistant is not None:
                 assistant.close()
     except KeyboardInterrupt:
         interrupted = True
+    finally:
+        if sink:
+            sink.close()
+    wanted = {q.id for q in questions}
+    results = [r for r in results if r["id"] in wanted]
     summary = {}
     for ec in configs:
         records = [r for r in results if r["config"] == ec.name]
@@ -166,3 +185,29 @@ def run_eval(
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         },
     }
+
+
+def _read_checkpoint(path, config_names: list[str]) -> list[dict]:
+    """Records of an earlier, interrupted run (the configs asked for only)."""
+    if not path or not Path(path).exists():
+        return []
+    records = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:  # the line being written when the run was killed
+            continue
+        if record.get("config") in config_names:
+            records.append(record)
+    return records
+
+
+def sample(questions: list[Question], n: int | None, seed: int = 0) -> list[Question]:
+    """A fixed random sample of `n` questions (all of them when n is None or larger),
+    in their file order, so every run and every config sees the same ones."""
+    import random
+
+    if n is None or n >= len(questions):
+        return questions
+    keep = set(random.Random(seed).sample(range(len(questions)), n))
+    return [q for i, q in enumerate(questions) if i in keep]
