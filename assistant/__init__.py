@@ -31,7 +31,7 @@ from .errors import (
 )
 from .embedders import Embedder, load_embedder
 from .index import Engine, Index, IndexReport, SearchHit, build_index
-from .answer import Answer, Citation
+from .answer import Answer, Citation, Preview
 from .answer_types import expected_type
 from .pipeline import Assistant
 from .relevance import Relevance, RelevanceGate
@@ -58,6 +58,7 @@ __all__ = [
     "IndexReport",
     "LoadOptions",
     "MissingDependencyError",
+    "Preview",
     "ModelError",
     "QuestionError",
     "Relevance",

@@ -250,8 +250,8 @@ FALLBACK_NOTE = {
 
 # Items of a model's answer that no passage supports are left out, and counted.
 DROPPED_NOTE = {
-    "zh": "⚠ 模型回答中另有 {n} 条内容在资料中找不到依据，已删去。",
-    "en": "⚠ {n} more statement(s) of the model's answer had no support in the passages and were left out.",
+    "zh": "⚠ 模型回答中另有 {n} 条内容未能在资料中核实，已删去。",
+    "en": "⚠ {n} more statement(s) of the model's answer could not be verified in the passages and were left out.",
 }
 
 

@@ -2,6 +2,7 @@
 (real llama-cpp-python loading, chat template, streaming), and the checks every
 generated answer goes through."""
 
+import json
 import re
 
 import pytest
@@ -235,3 +236,24 @@ def test_ui_shows_the_fallback_not_the_rejected_text(scripted):
     shown = answer_markdown(answer)
     assert "2495万人" in shown and "网民规模达9999万人" not in shown  # the rejected text is not displayed
     assert '<span class="unverified">⚠ 模型的回答未通过核对（数字或名称在资料中找不到（9999万' in shown
+
+
+def test_sse_sends_the_extractive_preview_before_the_models_draft(scripted):
+    from assistant.server.app import _sse
+
+    assistant, model = scripted
+    model.enqueue(["2024年重庆网民规模达", "2495万人。"])
+    events = [e.split("\n", 2) for e in _sse(assistant.stream(QUESTION))]
+    names = [e[0].removeprefix("event: ") for e in events]
+    assert names[0] == "preview" and names[-1] == "answer" and set(names[1:-1]) == {"delta"}, names
+    preview = json.loads(events[0][1].removeprefix("data: "))
+    assert preview["text"].startswith("2495万人 [1]") and preview["citations"]  # the checked extractive answer
+    final = json.loads(events[-1][1].removeprefix("data: "))
+    assert final["text"].startswith("2024年重庆网民规模达2495万人[") and final["fallback_reason"] is None
+
+
+def test_the_ui_shows_the_models_draft_escaped_and_apart():
+    from assistant.ui.render import draft_markdown
+
+    shown = draft_markdown("<img src=x onerror=alert(1)>重庆")
+    assert shown.startswith('<div class="draft">') and "<img" not in shown and "&lt;img" in shown

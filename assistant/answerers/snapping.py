@@ -122,8 +122,10 @@ def _year_stated(info: QuestionInfo, chunk, sentence: tuple[int, int]) -> bool:
 
 
 def with_unit(quote: str, span: tuple[int, int]) -> tuple[int, int]:
-    """A figure ending the span keeps the unit that follows it ("34" -> "34个")."""
-    if not quote[span[0]:span[1]].rstrip()[-1:].isdigit():
+    """A figure ending the span keeps the unit that follows it ("34" -> "34个",
+    "2495万" -> "2495万人")."""
+    last = quote[span[0]:span[1]].rstrip()[-1:]
+    if not (last.isdigit() or last in "万亿萬億千百") or not find_numbers(quote[span[0]:span[1]]):
         return span
     m = _UNIT_AFTER_RE.match(quote, span[1])
     return (span[0], m.end()) if m else span
