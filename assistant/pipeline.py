@@ -125,7 +125,7 @@ class Assistant:
             if not draft.text.strip():  # checked below: the extractive answer is shown instead
                 draft = Draft(NO_OUTPUT["en" if info.english else "zh"], stopped="empty")
             elif generative:
-                draft = ground(draft, info, passages, self._weight)
+                draft = ground(draft, info, passages, self._weight, self.gate.idf, self.gate.known)
         timings["answer_ms"] = _ms(t_answer)
         answer = self._finish(question, resolved, draft, passages, info, timings, started)
         if reference is not None and not answer.abstained:
@@ -149,7 +149,8 @@ class Assistant:
         lang = "en" if info.english else "zh"
         replaced = self._finish(answer.question, answer.resolved_question or answer.question,
                                 reference, passages, info, timings, started)
-        replaced.text = f"{replaced.text}\n{FALLBACK_NOTE[lang].format(reason=reason)}"
+        if not replaced.abstained:  # a refusal needs no note saying it was copied
+            replaced.text = f"{replaced.text}\n{FALLBACK_NOTE[lang].format(reason=reason)}"
         replaced.fallback_reason = reason
         replaced.rejected_text = "" if draft.stopped == "empty" else answer.text  # debugging only, never shown
         return replaced
@@ -200,14 +201,19 @@ class Assistant:
     def _worth_generating(self, info, passages) -> bool:
         """The relevance gate before a (slow) generative answerer: when the
         passages do not answer the question, abstain instead of inviting the
-        model to improvise. Between model_min_relevance and min_relevance the
-        model may try: only an answer the system grounds is shown, and the
+        model to improvise. The gate and the model decide together where the
+        gate is unsure: a score between model_min_relevance and min_relevance,
+        or passages about the places and year asked whose best clause lacks
+        the figure (a paraphrase, often). Only an answer the system grounds is
+        then shown (figures snapped, scope and metric checked), and the
         extractive fallback asks the full gate. The extractive answerer asks
         the gate itself."""
         if isinstance(self.answerer, ExtractiveAnswerer) or info.english:
             return True
         relevance = self.gate.assess(info, passages)
-        return relevance.answerable or (bool(relevance.evidence) and relevance.score >= self.config.model_min_relevance)
+        if relevance.answerable or relevance.figure_not_found:
+            return True
+        return bool(relevance.evidence) and relevance.score >= self.config.model_min_relevance
 
     def _finish(self, question, resolved, draft: Draft, passages, info, timings, started) -> Answer:
         text, cited = validate_citations(draft.text, len(passages))

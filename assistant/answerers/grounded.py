@@ -21,6 +21,7 @@ from ..question import QuestionInfo
 from ..textnorm import normalize
 from .attribution import REASONS, attribute, in_scope, reason_text, strip_markers
 from .directives import is_directive
+from .evidence import names_other_metric, sentence_units
 from .base import NOT_FOUND, Draft, says_not_found
 from .prompt import answer_shape
 from .snapping import snap
@@ -28,14 +29,18 @@ from .snapping import snap
 # The sentence shown under a factoid: whole up to this many characters, else
 # this much around the answer (extractive answers show about as much).
 SNIPPET_CHARS = 100
+# Questions whose answer is a figure ("第几名" is one, "哪个城市排名最靠后" a place).
+FIGURE_TYPES = ("quantity", "percentage", "rank")
 _NUMERAL_RE = re.compile(r"[一二两三四五六七八九十百千万亿]")
 # A factoid answer longer than this is a sentence: checked as prose, not snapped.
 SHORT_ANSWER_CHARS = 24
 UNSUPPORTED = {"zh": "答案在资料中找不到", "en": "the answer is not in the passages"}
 
 
-def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None) -> Draft:
-    """The Draft to check and show for a model's `draft`."""
+def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None, idf=None, known=None) -> Draft:
+    """The Draft to check and show for a model's `draft`. `weight`: bigram
+    weights for citation support; `idf`, `known`: the index's term statistics,
+    for telling the metric asked about from another one."""
     raw = strip_markers(draft.text).strip()
     if not raw:
         return draft
@@ -43,14 +48,15 @@ def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None) -> Dra
         return Draft(NOT_FOUND["en" if info.english else "zh"], abstained=True, stopped=draft.stopped)
     if answer_shape(info) == "factoid":
         short = len(raw) <= SHORT_ANSWER_CHARS and "\n" not in raw
-        snapped = _factoid(raw, draft, info, passages, exact=True) if short else None
+        terms = (idf, known)
+        snapped = _factoid(raw, draft, info, passages, terms, exact=True) if short else None
         if snapped is not None:
             return snapped
         # A sentence ("2024年…达2495万人。") is checked item by item, as prose is.
         prose = _prose(raw, draft, info, passages, weight)
         if not prose.unsupported or not short:
             return prose
-        return _factoid(raw, draft, info, passages, exact=False) or prose
+        return _factoid(raw, draft, info, passages, terms, exact=False) or prose
     return _prose(raw, draft, info, passages, weight)
 
 
@@ -73,9 +79,10 @@ def _refuses(raw: str) -> bool:
     return says_not_found(raw[:60]) and not find_numbers(raw)
 
 
-def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, exact: bool) -> Draft | None:
+def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, terms, exact: bool) -> Draft | None:
     """The answer snapped to a passage (None: not found there). A figure found
-    only where the passage speaks of another year or place is refused."""
+    only where the passage speaks of another year or place, or of another
+    metric, is refused."""
     found = snap(raw, passages, info, partial=not exact)
     if found is None:
         return None
@@ -87,13 +94,24 @@ def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, exact: 
     value = found.text(chunk.quote).strip()
     if is_directive(normalize(chunk.quote[found.sentence[0]:found.sentence[1]])):
         return Draft(raw, stopped=draft.stopped, unsupported=REASONS["directive", lang])
-    if info.kind in ("quantity", "rank") and not find_numbers(value) and not _NUMERAL_RE.search(value):
+    if info.expects in FIGURE_TYPES and not find_numbers(value) and not _NUMERAL_RE.search(value):
         return Draft(raw, stopped=draft.stopped, unsupported=REASONS["no_figure", lang])
+    clause = _clause(chunk, found.span, found.sentence)
+    if info.expects in FIGURE_TYPES and terms[0] and names_other_metric(info, clause, *terms):
+        return Draft(raw, stopped=draft.stopped, unsupported=REASONS["metric", lang].format(clause=clause.strip()[:40]))
     if info.english:
         english = restate_in_english(value)
         value = f"{value} ({english})" if english else value
     text = f"{value} [{n}]\n“{snippet(chunk.quote, found.span, found.sentence)}” [{n}]"
     return Draft(text, spans={n: found.sentence}, stopped=draft.stopped)
+
+
+def _clause(chunk, span: tuple[int, int], sentence: tuple[int, int]) -> str:
+    """The clause holding the answer (a table row whole)."""
+    if chunk.kind == "table_row":
+        return chunk.quote
+    return next((chunk.quote[a:b] for (s, clauses) in sentence_units(chunk.quote) if s == sentence
+                 for a, b in clauses if a <= span[0] < b), chunk.quote[sentence[0]:sentence[1]])
 
 
 def snippet(quote: str, span: tuple[int, int], sentence: tuple[int, int]) -> str:

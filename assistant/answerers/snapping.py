@@ -110,7 +110,9 @@ def _candidates(needle: str, passages: list, info: QuestionInfo, exact: bool) ->
         quote = hit.chunk.quote
         spans = _occurrences(needle, quote) if exact else [s for s in [_longest_shared(needle, quote)] if s]
         for span in spans:
-            sentence = next((s for s, _ in sentence_units(quote) if s[0] <= span[0] < s[1]), (0, len(quote)))
+            # A table row is read whole: caption, header and row (evidence.sentence_units).
+            units = sentence_units(quote, hit.chunk.kind == "table_row")
+            sentence = next((s for s, _ in units if s[0] <= span[0] < s[1]), (0, len(quote)))
             dated = _year_stated(info, hit.chunk, sentence)
             found.append(((dated, support(info.text, quote[sentence[0]:sentence[1]]), -n), n, span, sentence))
     return found
