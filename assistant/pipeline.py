@@ -139,9 +139,11 @@ class Assistant:
         no loop, every figure of sources that disagree); else the extractive
         answer from the same passages, with a one-line note saying why."""
         reason = failed_checks(answer, draft, info.english, reference.conflicts)
-        if draft.stopped == "timeout":
+        if draft.stopped in ("timeout", "cut"):
             timings["time_limit_s"] = self.config.llm_time_limit
         if reason is None:
+            if draft.stopped == "cut":
+                answer.text = f"{answer.text}\n{CUT_NOTE['en' if info.english else 'zh']}"
             if draft.dropped:
                 answer.text = f"{answer.text}\n{DROPPED_NOTE['en' if info.english else 'zh'].format(n=len(draft.dropped))}"
                 answer.dropped_items = list(draft.dropped)
@@ -254,6 +256,11 @@ FALLBACK_NOTE = {
 }
 
 
+# A list the model was still writing at llm_time_limit: its complete points are shown.
+CUT_NOTE = {
+    "zh": "⚠ 模型到生成时限时还在写，以上只列出已写完并核实的要点。",
+    "en": "⚠ The model was still writing at the time limit; only the points it finished, verified, are listed.",
+}
 # Items of a model's answer that no passage supports are left out, and counted.
 DROPPED_NOTE = {
     "zh": "⚠ 模型回答中另有 {n} 条内容未能在资料中核实，已删去。",

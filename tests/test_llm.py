@@ -257,3 +257,27 @@ def test_the_ui_shows_the_models_draft_escaped_and_apart():
 
     shown = draft_markdown("<img src=x onerror=alert(1)>重庆")
     assert shown.startswith('<div class="draft">') and "<img" not in shown and "&lt;img" in shown
+
+
+def test_a_list_cut_at_the_time_limit_keeps_its_finished_points(seed_index):
+    import time
+
+    from tests.scripted import ScriptedAnswerer
+
+    model = ScriptedAnswerer(time_limit=0.3)
+    assistant = Assistant(seed_index, model, seed_index.config.replace(llm_time_limit=0.3))
+    question = "数字重庆建设取得了哪些主要成效？"
+    point = next(s for h in assistant.retrieve(question) if "数字重庆" in h.chunk.title
+                 for s in re.findall(r"[^。；\n]{12,40}", h.chunk.quote))
+
+    def slow():
+        yield f"- {point}\n"
+        for _ in range(40):
+            time.sleep(0.05)
+            yield "- 半句未完"
+
+    model.enqueue(slow())
+    answer = assistant.ask(question)
+    assert answer.fallback_reason is None, answer.fallback_reason
+    assert answer.text.startswith(f"- {point} [") and "半句未完" not in answer.text
+    assert answer.text.endswith("以上只列出已写完并核实的要点。") and answer.timings["time_limit_s"] == 0.3

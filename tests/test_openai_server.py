@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from assistant import ModelError
+from assistant.answer import Preview
 from assistant.answerers import create_answerer
 from assistant.answerers.openai import OpenAIAnswerer, estimate_tokens
 from assistant.pipeline import Assistant
@@ -39,9 +40,9 @@ def test_streams_an_answer_from_the_server(server, seed_index):
     assert isinstance(answerer, OpenAIAnswerer)
     assert answerer.model.endswith("tiny-chatml.gguf")  # discovered from /v1/models
     assistant = Assistant(seed_index, answerer, config)
-    pieces = list(assistant.stream("2024年重庆网民规模是多少？"))
-    answer = pieces[-1]
-    assert len(pieces) >= 2 and all(isinstance(p, str) for p in pieces[:-1])
+    preview, *pieces, answer = list(assistant.stream("2024年重庆网民规模是多少？"))
+    assert isinstance(preview, Preview)  # the extractive answer, shown while the model writes
+    assert pieces and all(isinstance(p, str) for p in pieces)
     assert answer.mode["answerer"].startswith("OpenAI-compatible server (")
     assert 0 < answerer.last_prompt_tokens <= 300
     assert not answer.abstained and answer.text.strip()

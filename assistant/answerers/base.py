@@ -38,7 +38,8 @@ class Draft:
     abstained: bool = False
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # [n] -> span in quote
     # Why generation was cut short: "repetition", "echo" (the question written
-    # back), "timeout"; None when the model finished by itself.
+    # back), "timeout"; "cut": a list stopped at the time limit whose complete
+    # points are kept (answerers/grounded.py); None when the model finished.
     stopped: str | None = None
     # Sources that disagree on the figure asked for (answerers/conflicts.py:
     # conflict_record), shown in the text and kept machine-readable in Answer.conflicts.

@@ -46,6 +46,11 @@ def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None, idf=No
         return draft
     if _refuses(raw):
         return Draft(NOT_FOUND["en" if info.english else "zh"], abstained=True, stopped=draft.stopped)
+    if draft.stopped == "timeout" and answer_shape(info) == "list" and "\n" in raw:
+        # The points written in full before the time limit still stand: the
+        # line being written is dropped, and the answer says it was cut short.
+        draft = Draft(raw.rsplit("\n", 1)[0], stopped="cut")
+        raw = draft.text
     if answer_shape(info) == "factoid":
         short = len(raw) <= SHORT_ANSWER_CHARS and "\n" not in raw
         terms = (idf, known)
