@@ -102,7 +102,8 @@ def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, terms, 
     if info.expects in FIGURE_TYPES and not find_numbers(value) and not _NUMERAL_RE.search(value):
         return Draft(raw, stopped=draft.stopped, unsupported=REASONS["no_figure", lang])
     clause = _clause(chunk, found.span, found.sentence)
-    if info.expects in FIGURE_TYPES and terms[0] and names_other_metric(info, clause, *terms):
+    # A rate shown with its qualifier names its metric (snapping.rate_scope).
+    if info.expects in FIGURE_TYPES and terms[0] and not found.scoped and names_other_metric(info, clause, *terms):
         return Draft(raw, stopped=draft.stopped, unsupported=REASONS["metric", lang].format(clause=clause.strip()[:40]))
     if info.english:
         english = restate_in_english(value)
