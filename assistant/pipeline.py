@@ -140,7 +140,7 @@ class Assistant:
         answer from the same passages, with a one-line note saying why."""
         reason = failed_checks(answer, draft, info.english, reference.conflicts)
         if draft.stopped in ("timeout", "cut"):
-            timings["time_limit_s"] = self.config.llm_time_limit
+            timings["time_limit_s"] = answer.timings["time_limit_s"] = self.config.llm_time_limit
         if reason is None:
             if draft.stopped == "cut":
                 answer.text = f"{answer.text}\n{CUT_NOTE['en' if info.english else 'zh']}"
