@@ -250,3 +250,20 @@ def test_with_unit_extends_a_bare_figure_and_rate_scope_names_the_metric():
     assert found.scoped and found.text(quote) == "全市每万人拥有5G基站34个"
     asked_rate = snap("34个", [rate], analyze("重庆每万人拥有5G基站多少个？"))
     assert not asked_rate.scoped and asked_rate.text(quote) == "34个"
+
+
+def test_an_explanation_leads_with_the_passages_words_then_the_cited_sentence():
+    from assistant.answerers.base import Draft
+    from assistant.answerers.grounded import ground
+
+    quote = "数字孪生是一种把物理对象映射到数字空间的技术。重庆已建成数字孪生水库3座。"
+    hits = [_hit(quote, year=2024), _hit("重庆网民规模达2495万人。", year=2024, doc_id="e")]
+    info = analyze("什么是数字孪生？")
+    shown = ground(Draft("一种把物理对象映射到数字空间的技术\n数字孪生把物理对象映射到数字空间。"), info, hits)
+    assert shown.unsupported is None
+    head, sentence = shown.text.split("\n")
+    assert head == "一种把物理对象映射到数字空间的技术 [1]"  # the passage's own words, cited
+    assert sentence == "数字孪生把物理对象映射到数字空间[1]。"
+    # A first line that is no passage's words is read as prose: it must be supported itself.
+    invented = ground(Draft("一种量子通信协议\n数字孪生把物理对象映射到数字空间。"), info, hits)
+    assert invented.unsupported and "量子通信协议" in invented.text

@@ -28,9 +28,16 @@ MARKER = re.compile(r"\[(\d+)\]")
 FALLBACK_NOTE = "⚠ 模型的回答未通过核对"
 
 
+# What is checked here is grounding, not speed: the list question takes 20-30 s
+# on 2 cores, but passed 60 s (the default limit, where a list is cut to its
+# finished points) in some runs on a loaded machine. The time limit itself is
+# tested with scripted models (tests/test_llm.py).
+TIME_LIMIT_S = 300.0
+
+
 @pytest.fixture(scope="module")
 def qwen(seed_index, qwen_05b_gguf):
-    config = seed_index.config.replace(answerer="llama", llm_model=str(qwen_05b_gguf))
+    config = seed_index.config.replace(answerer="llama", llm_model=str(qwen_05b_gguf), llm_time_limit=TIME_LIMIT_S)
     answerer = create_answerer(config)
     yield Assistant(seed_index, answerer, config)
     answerer.close()
@@ -112,6 +119,7 @@ def test_list_answer_is_grounded_item_by_item(qwen, asked, chunks):
     _assert_grounded(answer, passages, chunks)
     _assert_grounded(preview, passages, chunks)
     _assert_shown_or_replaced(preview, raw, answer)
+    assert answer.timings.get("time_limit_s") is None, answer.timings  # never cut short here
     assert len(_content_lines(answer.text)) >= 2, answer.text  # a list, not one sentence
     if answer.fallback_reason is None:  # what is shown is the model's own words, cited by the system
         model_text = _norm(MARKER.sub("", raw))

@@ -62,7 +62,24 @@ def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None, idf=No
         if not prose.unsupported or not short:
             return prose
         return _factoid(raw, draft, info, passages, terms, exact=False) or prose
-    return _prose(raw, draft, info, passages, weight)
+    return _explained(raw, draft, info, passages, weight)
+
+
+def _explained(raw: str, draft: Draft, info: QuestionInfo, passages: list, weight) -> Draft:
+    """A definition, reason or method: the direct answer on the first line,
+    snapped to the passage's characters when it stands there verbatim, then the
+    explaining sentence(s), each aligned and cited."""
+    first, _, rest = raw.partition("\n")
+    found = snap(first, passages, info, partial=False) if len(first) <= SHORT_ANSWER_CHARS and rest.strip() else None
+    if found is None or not in_scope(info, passages[found.passage - 1].chunk, found.sentence):
+        return _prose(raw, draft, info, passages, weight)
+    explained = _prose(rest, draft, info, passages, weight)
+    if explained.unsupported:  # the explanation is part of the answer: all or nothing
+        return _prose(raw, draft, info, passages, weight)
+    n = found.passage
+    head = f"{found.text(passages[n - 1].chunk.quote).strip()} [{n}]"
+    return Draft(f"{head}\n{explained.text}", spans={n: found.sentence, **explained.spans},
+                 stopped=draft.stopped, dropped=explained.dropped)
 
 
 def _prose(raw: str, draft: Draft, info: QuestionInfo, passages: list, weight) -> Draft:

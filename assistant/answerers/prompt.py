@@ -45,13 +45,16 @@ USER = {
 SHAPES = {
     ("factoid", "zh"): "只写出答案本身：照抄资料中的词语或数字及单位，不要写成句子，不要解释。",
     ("list", "zh"): "逐条列出要点，每行一条，以“- ”开头，每条一句话，用资料原文的说法；要点可以来自不同的资料。",
-    ("explain", "zh"): "用一两句话回答，尽量用资料原文的说法。",
+    # The direct answer first (shown as the passage writes it when found there),
+    # then the sentence that explains it: what the extractive answer shows too.
+    ("explain", "zh"): "第一行只写答案本身（照抄资料中的词语），第二行用一句话说明，尽量用资料原文的说法。",
     # The answer is looked up in the Chinese passage and shown with a system-made
     # English reading, so the model copies it in Chinese: "成都", not "Chengdu".
     ("factoid", "en"): "Reply with the answer only, copied exactly as the passage writes it, in Chinese characters "
                        "(e.g. 2495万人, 成都); do not translate or convert it.",
     ("list", "en"): "List the points in English, one per line starting with \"- \", one sentence each, figures as written.",
-    ("explain", "en"): "Answer in English in one or two sentences, figures as written.",
+    ("explain", "en"): "First line: the answer only, copied from the passage; second line: one sentence in English "
+                       "explaining it, figures as written.",
 }
 FACTOID_TYPES = ("person", "organization", "place", "date", "rank", "percentage", "quantity", "entity", "alias")
 # Characters of evidence kept per passage, by shape: a factoid needs the
