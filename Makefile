@@ -34,11 +34,17 @@ run: install system $(LLM_GGUF)
 $(LLM_GGUF): | $(STAMP)
 	$(BIN)/assistant models pull qwen2.5-coder-1.5b
 
-# Regenerates every number in eval/README.md: hybrid (the default) vs lexical
-# (about 45 minutes on 2 cores, 25 of them embedding the benchmark corpora once;
-# the indexes are kept in index/ and reused).
+# Regenerates every number in eval/README.md. First the retrieval comparison,
+# hybrid (the default) vs lexical, on every question (about 45 minutes on 2 cores,
+# 25 of them embedding the benchmark corpora once; indexes are kept in index/).
+# Then the answerers side by side, llama.cpp (the model `make run` uses) vs
+# extractive: all seed questions and a fixed 150-question sample of each
+# benchmark (about 2 hours on 2 cores). Model runs write each record to
+# eval/results/*-llm.jsonl as they go: an interrupted `make eval` resumes there
+# (delete those files after changing the code, to start over).
 BENCH := ../shared/benchmarks
-eval: install
+LLM_EVAL := --config llama extractive --no-script-check --set llm_model=$(notdir $(LLM_GGUF))
+eval: install $(LLM_GGUF)
 	$(BIN)/assistant eval --questions eval/seeds_qa.jsonl --docs seeds \
 		--config extractive bm25 --output eval/results/seeds.json
 	$(BIN)/assistant eval --questions $(BENCH)/cmrc2018_dev/qa.jsonl --docs $(BENCH)/cmrc2018_dev/docs \
@@ -46,6 +52,12 @@ eval: install
 	$(BIN)/assistant eval --questions $(BENCH)/drcd_dev/qa.jsonl --docs $(BENCH)/drcd_dev/docs \
 		--config extractive bm25 --output eval/results/drcd_dev.json
 	$(BIN)/python bench/fusion.py --json bench/results/fusion.json
+	$(BIN)/assistant eval --questions eval/seeds_qa.jsonl --docs seeds $(LLM_EVAL) \
+		--resume eval/results/seeds-llm.jsonl --output eval/results/seeds-llm.json
+	$(BIN)/assistant eval --questions $(BENCH)/cmrc2018_dev/qa.jsonl --docs $(BENCH)/cmrc2018_dev/docs $(LLM_EVAL) \
+		--sample 150 --resume eval/results/cmrc2018_dev-llm.jsonl --output eval/results/cmrc2018_dev-llm.json
+	$(BIN)/assistant eval --questions $(BENCH)/drcd_dev/qa.jsonl --docs $(BENCH)/drcd_dev/docs $(LLM_EVAL) \
+		--sample 150 --resume eval/results/drcd_dev-llm.jsonl --output eval/results/drcd_dev-llm.json
 
 test: install test-system
 	$(BIN)/python -m pytest

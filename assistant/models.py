@@ -137,6 +137,9 @@ def hub_reachable(timeout: float = 3.0) -> bool:
 
 
 TEST_ONLY_FILES = frozenset(s.filename for s in RECOMMENDED.values() if s.test_only)
+# The answering GGUFs in the order `auto` prefers them when several are present:
+# RECOMMENDED's order (the stronger reader first), test-only ones excluded.
+ANSWERING_FILES = tuple(s.filename for s in RECOMMENDED.values() if s.kind == "llm" and not s.test_only)
 
 
 def pull(key: str, models_dir: str | Path, timeout: float = 3.0) -> Path:

@@ -166,3 +166,45 @@ def test_list_questions_are_scored_by_key_points():
     assert is_correct(answer, [], False, q)  # at least half the key points
     assert not is_correct("1. 建成一体化智能化公共数据平台 [1]", [], False, q)
     assert direct_answer_scores(answer, False, q) == {"key_point_recall": pytest.approx(2 / 3)}
+
+
+def test_a_long_run_resumes_from_its_checkpoint(tmp_path, config):
+    from assistant.evaluation import run_eval
+
+    questions = load_questions(ROOT / "eval" / "seeds_qa.jsonl")[:5]
+    checkpoint = tmp_path / "run.jsonl"
+
+    def stop_after_three(name, n, total):
+        if n == 3:
+            raise KeyboardInterrupt
+
+    first = run_eval(questions, str(SEEDS), ["bm25"], config, scripts=False, progress=stop_after_three,
+                     checkpoint=checkpoint)
+    assert first["meta"]["interrupted"] and len(checkpoint.read_text().splitlines()) == 3
+    asked = []
+    again = run_eval(questions, str(SEEDS), ["bm25"], config, scripts=False, checkpoint=checkpoint,
+                     progress=lambda name, n, total: asked.append(n))
+    assert not again["meta"]["interrupted"] and len(again["results"]) == 5
+    assert [r["id"] for r in again["results"]] == [q.id for q in questions]
+    assert len(checkpoint.read_text().splitlines()) == 5  # only the two missing ones were asked
+
+
+def test_a_sample_is_fixed_by_its_seed_and_keeps_file_order():
+    from assistant.evaluation.runner import sample
+
+    questions = load_questions(ROOT / "eval" / "seeds_qa.jsonl")
+    a, b, other = sample(questions, 20, 0), sample(questions, 20, 0), sample(questions, 20, 1)
+    assert [q.id for q in a] == [q.id for q in b] != [q.id for q in other]
+    order = [q.id for q in questions]
+    assert [order.index(q.id) for q in a] == sorted(order.index(q.id) for q in a)
+    assert sample(questions, None, 0) == questions
+
+
+def test_model_runs_report_the_share_shown_and_the_dropped_items():
+    cites = {"citation_precision": 1.0, "citation_recall": 1.0}
+    shown = _record(Q, answer="2495万人 [1]", abstained=False, correct=True, fallback_reason=None, dropped_items=2, **cites)
+    replaced = _record(Q_ALL, answer="…", abstained=False, correct=True, fallback_reason="数字在资料中找不到",
+                       dropped_items=0, **cites)
+    s = summarize([shown, replaced])
+    assert s["model_shown"] == 0.5 and s["dropped_items"] == 2
+    assert summarize([_record(Q, answer="x", abstained=False, correct=True, **cites)])["model_shown"] is None

@@ -282,3 +282,15 @@ def test_a_list_cut_at_the_time_limit_keeps_its_finished_points(seed_index):
     assert answer.fallback_reason is None, answer.fallback_reason
     assert answer.text.startswith(f"- {point} [") and "半句" not in answer.text
     assert answer.text.endswith("以上只列出已写完并核实的要点。") and answer.timings["time_limit_s"] == 0.3
+
+
+def test_auto_prefers_the_stronger_recommended_model(config, tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in ("a-users-model.gguf", "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+                 "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", "gemma-3-270m-q4_k_m.gguf"):
+        (models / name).write_bytes(b"GGUF")
+    cfg = config.replace(models_dir=str(models))
+    assert find_gguf(cfg, answering=True).name == "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    (models / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf").unlink()
+    assert find_gguf(cfg, answering=True).name == "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
