@@ -267,3 +267,12 @@ def test_an_explanation_leads_with_the_passages_words_then_the_cited_sentence():
     # A first line that is no passage's words is read as prose: it must be supported itself.
     invented = ground(Draft("一种量子通信协议\n数字孪生把物理对象映射到数字空间。"), info, hits)
     assert invented.unsupported and "量子通信协议" in invented.text
+
+
+def test_a_short_answer_with_a_word_the_passage_lacks_is_shown_as_the_passage_writes_it():
+    from assistant.answerers.base import Draft
+    from assistant.answerers.grounded import ground
+
+    hits = [_hit("真君庙位于新界青衣岛，建于清朝。", doc_id="temple")]
+    shown = ground(Draft("香港青衣岛"), analyze("真君庙位于什么地方？"), hits)
+    assert shown.text.splitlines()[0] == "青衣岛 [1]"  # the passage's characters, not the model's "香港"

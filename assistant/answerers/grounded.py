@@ -54,14 +54,14 @@ def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None, idf=No
     if answer_shape(info) == "factoid":
         short = len(raw) <= SHORT_ANSWER_CHARS and "\n" not in raw
         terms = (idf, known)
-        snapped = _factoid(raw, draft, info, passages, terms, exact=True) if short else None
-        if snapped is not None:
-            return snapped
-        # A sentence ("2024年…达2495万人。") is checked item by item, as prose is.
-        prose = _prose(raw, draft, info, passages, weight)
-        if not prose.unsupported or not short:
-            return prose
-        return _factoid(raw, draft, info, passages, terms, exact=False) or prose
+        # A short answer is shown as the passage writes it: found whole, else
+        # its longest piece the passage holds ("香港青衣岛" -> the passage's
+        # "青衣岛"). A sentence ("2024年…达2495万人。") is checked as prose is.
+        for exact in (True, False):
+            snapped = _factoid(raw, draft, info, passages, terms, exact=exact) if short else None
+            if snapped is not None:
+                return snapped
+        return _prose(raw, draft, info, passages, weight)
     return _explained(raw, draft, info, passages, weight)
 
 
