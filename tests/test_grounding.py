@@ -276,3 +276,14 @@ def test_a_short_answer_with_a_word_the_passage_lacks_is_shown_as_the_passage_wr
     hits = [_hit("真君庙位于新界青衣岛，建于清朝。", doc_id="temple")]
     shown = ground(Draft("香港青衣岛"), analyze("真君庙位于什么地方？"), hits)
     assert shown.text.splitlines()[0] == "青衣岛 [1]"  # the passage's characters, not the model's "香港"
+
+
+def test_a_figure_in_another_unit_than_asked_is_not_the_answer():
+    from assistant.answerers.base import Draft
+    from assistant.answerers.grounded import ground
+
+    hits = [_hit("上架数据产品8400余个，交易额超9亿元。", year=2024, doc_id="data")]
+    refused = ground(Draft("8400"), analyze("2024年重庆新能源汽车产量是多少万辆？"), hits)
+    assert refused.unsupported == "问的是多少万辆，资料中的数字是另一种单位"
+    shown = ground(Draft("8400"), analyze("2024年重庆上架了多少个数据产品？"), hits)
+    assert shown.unsupported is None and shown.text.startswith("8400")

@@ -21,7 +21,7 @@ from ..question import QuestionInfo
 from ..textnorm import normalize
 from .attribution import REASONS, attribute, in_scope, reason_text, strip_markers
 from .directives import is_directive
-from .evidence import names_other_metric, sentence_units
+from .evidence import UNITS, names_other_metric, sentence_units
 from .base import NOT_FOUND, Draft, says_not_found
 from .prompt import answer_shape
 from .snapping import snap
@@ -32,6 +32,10 @@ SNIPPET_CHARS = 100
 # Questions whose answer is a figure ("第几名" is one, "哪个城市排名最靠后" a place).
 FIGURE_TYPES = ("quantity", "percentage", "rank")
 _NUMERAL_RE = re.compile(r"[一二两三四五六七八九十百千万亿]")
+_UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
+_ASKED_UNIT_RE = re.compile(rf"(?:多少|几)((?:[万亿千百]{{0,2}})(?:{_UNIT_ALT}))")
+# A figure as the passage writes it, then its unit (after "余"/"多": "8400余个").
+_FIGURE_UNIT_RE = re.compile(rf"[\d.,]*\d(?:\s*[余多])?\s*((?:[万亿千百]{{0,2}})(?:{_UNIT_ALT}))?")
 # A factoid answer longer than this is a sentence: checked as prose, not snapped.
 SHORT_ANSWER_CHARS = 24
 UNSUPPORTED = {"zh": "答案在资料中找不到", "en": "the answer is not in the passages"}
@@ -119,6 +123,9 @@ def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, terms, 
     if info.expects in FIGURE_TYPES and not find_numbers(value) and not _NUMERAL_RE.search(value):
         return Draft(raw, stopped=draft.stopped, unsupported=REASONS["no_figure", lang])
     clause = _clause(chunk, found.span, found.sentence)
+    unit = asked_unit(info.text)
+    if unit and not unit_agrees(chunk.quote, found.span, unit):
+        return Draft(raw, stopped=draft.stopped, unsupported=REASONS["unit", lang].format(unit=unit))
     # A rate shown with its qualifier names its metric (snapping.rate_scope).
     if info.expects in FIGURE_TYPES and terms[0] and not found.scoped and names_other_metric(info, clause, *terms):
         return Draft(raw, stopped=draft.stopped, unsupported=REASONS["metric", lang].format(clause=clause.strip()[:40]))
@@ -127,6 +134,23 @@ def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, terms, 
         value = f"{value} ({english})" if english else value
     text = f"{value} [{n}]\n“{snippet(chunk.quote, found.span, found.sentence)}” [{n}]"
     return Draft(text, spans={n: found.sentence}, stopped=draft.stopped)
+
+
+def asked_unit(question: str) -> str | None:
+    """The unit a figure question names ("多少万辆" -> "万辆", "几个" -> "个")."""
+    m = _ASKED_UNIT_RE.search(normalize(question))
+    return m.group(1) if m else None
+
+
+def unit_agrees(quote: str, span: tuple[int, int], unit: str) -> bool:
+    """The passage writes the figure with the unit asked, or with none it names
+    right there (a table's unit is in its header). "8400余个" does not answer
+    "多少万辆"; "2495万人" answers "多少万人" and "多少人"."""
+    m = _FIGURE_UNIT_RE.match(normalize(quote), span[0])
+    if m is None or not m.group(1):
+        return True
+    written = m.group(1)
+    return written == unit or written.endswith(unit) or unit.endswith(written)
 
 
 def _clause(chunk, span: tuple[int, int], sentence: tuple[int, int]) -> str:
