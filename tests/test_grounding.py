@@ -286,4 +286,4 @@ def test_a_figure_in_another_unit_than_asked_is_not_the_answer():
     refused = ground(Draft("8400"), analyze("2024年重庆新能源汽车产量是多少万辆？"), hits)
     assert refused.unsupported == "问的是多少万辆，资料中的数字是另一种单位"
     shown = ground(Draft("8400"), analyze("2024年重庆上架了多少个数据产品？"), hits)
-    assert shown.unsupported is None and shown.text.startswith("8400")
+    assert shown.unsupported is None and shown.text.startswith("8400余个 [1]")

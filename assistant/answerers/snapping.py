@@ -27,7 +27,7 @@ MIN_SHARE = 0.6
 # Per-unit qualifiers that turn a count into a rate or an average.
 RATE_RE = re.compile(r"每(?:[一二两三四五六七八九十百千万\d.]+)?(?:人|户|家|平方公里|公里|台|个)|人均|户均|平均|万人拥有|百人拥有|千人拥有|密度")
 _CLAUSE_START = "，,。；;：:\n（("
-_UNIT_AFTER_RE = re.compile(r"\s*(?:[万亿萬億千百]{0,2})(?:" + "|".join(re.escape(u) for u in UNITS) + ")")
+_UNIT_AFTER_RE = re.compile(r"\s*(?:[余多])?(?:[万亿萬億千百]{0,2})(?:" + "|".join(re.escape(u) for u in UNITS) + ")")
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 _ANSWER_EDGE = " \t\"'“”「」『』《》。，,.;；:：!！?？"
 
@@ -125,7 +125,7 @@ def _year_stated(info: QuestionInfo, chunk, sentence: tuple[int, int]) -> bool:
 
 def with_unit(quote: str, span: tuple[int, int]) -> tuple[int, int]:
     """A figure ending the span keeps the unit that follows it ("34" -> "34个",
-    "2495万" -> "2495万人")."""
+    "2495万" -> "2495万人", "8400" -> "8400余个")."""
     last = quote[span[0]:span[1]].rstrip()[-1:]
     if not (last.isdigit() or last in "万亿萬億千百") or not find_numbers(quote[span[0]:span[1]]):
         return span
