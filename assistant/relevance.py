@@ -54,10 +54,6 @@ class Relevance:
     threshold: float
     evidence: list[Evidence] = field(default_factory=list)
     features: dict = field(default_factory=dict)
-    # Refused only because the best clause holds no figure of the metric asked
-    # (_wrong_figure): the clause finder reads words, and a paraphrase
-    # ("上网人数" for "网民规模") defeats it where a model reading may not.
-    figure_not_found: bool = False
 
     @property
     def answerable(self) -> bool:
@@ -99,7 +95,7 @@ class RelevanceGate:
         else:
             ranked = rerank(info, unique, self.embedder)
             if _wrong_figure(info, ranked[0]):
-                return Relevance(0.0, self.threshold, ranked, figure_not_found=True)
+                return Relevance(0.0, self.threshold, ranked)
         top = _top_retrieved(passages)
         values = self.features(info, top, found[0])
         hybrid = top.dense is not None

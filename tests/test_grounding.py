@@ -287,3 +287,15 @@ def test_a_figure_in_another_unit_than_asked_is_not_the_answer():
     assert refused.unsupported == "问的是多少万辆，资料中的数字是另一种单位"
     shown = ground(Draft("8400"), analyze("2024年重庆上架了多少个数据产品？"), hits)
     assert shown.unsupported is None and shown.text.startswith("8400余个 [1]")
+
+
+def test_a_figure_of_another_measure_is_not_the_answer():
+    from assistant.answerers.base import Draft
+    from assistant.answerers.grounded import ground
+
+    hits = [_hit("截至2024年底,全省数据中心建成规模14.1万机架,通算规模达5.9EFLOPS。", year=2024, title="数字四川发展报告")]
+    pue = ground(Draft("5.9EFLOPS"), analyze("四川省数据中心的平均PUE是多少？"), hits)
+    assert pue.unsupported and "PUE" in pue.unsupported  # the sentence never names PUE
+    growth = [_hit("2024年全市跨境电商交易额近400亿元。", year=2024)]
+    refused = ground(Draft("400亿元"), analyze("2024年重庆跨境电商交易额同比增长了多少？"), growth)
+    assert refused.unsupported == "问的是百分比，回答的数字不是"

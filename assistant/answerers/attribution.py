@@ -92,6 +92,7 @@ REASONS = {
     ("directive", "zh"): "资料中的这句话是对模型的指令，不是事实", ("directive", "en"): "the passage's sentence is an instruction, not a fact",
     ("metric", "zh"): "回答的数字属于另一个指标（{clause}）", ("metric", "en"): "the figure is another metric's ({clause})",
     ("unit", "zh"): "问的是多少{unit}，资料中的数字是另一种单位", ("unit", "en"): "the question asks for {unit}; the passage's figure is in another unit",
+    ("percent", "zh"): "问的是百分比，回答的数字不是", ("percent", "en"): "the question asks for a percentage and the figure is not one",
     ("no_figure", "zh"): "问的是数字，回答里没有数字", ("no_figure", "en"): "the question asks for a figure and the answer gives none",
 }
 

@@ -21,7 +21,7 @@ from ..question import QuestionInfo
 from ..textnorm import normalize
 from .attribution import REASONS, attribute, in_scope, reason_text, strip_markers
 from .directives import is_directive
-from .evidence import UNITS, names_other_metric, sentence_units
+from .evidence import PERCENT_VALUE_RE, UNITS, names_other_metric, sentence_units
 from .base import NOT_FOUND, Draft, says_not_found
 from .prompt import answer_shape
 from .snapping import snap
@@ -32,6 +32,8 @@ SNIPPET_CHARS = 100
 # Questions whose answer is a figure ("第几名" is one, "哪个城市排名最靠后" a place).
 FIGURE_TYPES = ("quantity", "percentage", "rank")
 _NUMERAL_RE = re.compile(r"[一二两三四五六七八九十百千万亿]")
+# Latin terms of a question ("PUE", "IPv6", "5G"): what it measures, by name.
+_LATIN_TERM_RE = re.compile(r"[A-Za-z][A-Za-z0-9.+\-]*|\d+[A-Za-z]+")
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
 _ASKED_UNIT_RE = re.compile(rf"(?:多少|几)((?:[万亿千百]{{0,2}})(?:{_UNIT_ALT}))")
 # A figure as the passage writes it, then its unit (after "余"/"多": "8400余个").
@@ -123,6 +125,12 @@ def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, terms, 
     if info.expects in FIGURE_TYPES and not find_numbers(value) and not _NUMERAL_RE.search(value):
         return Draft(raw, stopped=draft.stopped, unsupported=REASONS["no_figure", lang])
     clause = _clause(chunk, found.span, found.sentence)
+    if info.expects == "percentage" and not PERCENT_VALUE_RE.search(value) and not asked_unit(info.text):
+        return Draft(raw, stopped=draft.stopped, unsupported=REASONS["percent", lang])
+    latin = [] if info.english else _LATIN_TERM_RE.findall(info.text)
+    missing = [t for t in latin if normalize(t) not in normalize(_sentence_text(chunk, found))]
+    if info.expects in FIGURE_TYPES and missing:  # "平均PUE": a figure of a sentence without PUE is another metric's
+        return Draft(raw, stopped=draft.stopped, unsupported=REASONS["metric", lang].format(clause="、".join(missing)))
     unit = asked_unit(info.text)
     if unit and not unit_agrees(chunk.quote, found.span, unit):
         return Draft(raw, stopped=draft.stopped, unsupported=REASONS["unit", lang].format(unit=unit))
@@ -134,6 +142,10 @@ def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, terms, 
         value = f"{value} ({english})" if english else value
     text = f"{value} [{n}]\n“{snippet(chunk.quote, found.span, found.sentence)}” [{n}]"
     return Draft(text, spans={n: found.sentence}, stopped=draft.stopped)
+
+
+def _sentence_text(chunk, found) -> str:
+    return f"{chunk.section_path} {chunk.quote[found.sentence[0]:found.sentence[1]]}"
 
 
 def asked_unit(question: str) -> str | None:
