@@ -28,6 +28,7 @@ from .postprocess import (
     says_not_found,
     validate_citations,
 )
+from .numbers import find_numbers, is_backed
 from .question import analyze, resolve_follow_up, visible_text
 from .relevance import RelevanceGate
 
@@ -149,6 +150,9 @@ class Assistant:
                 answer.dropped_items = list(draft.dropped)
             return self._with_conflicts(answer, reference, info, passages) if reference.conflicts else answer
         lang = "en" if info.english else "zh"
+        if draft.refuted and _states(reference.text, draft.refuted):
+            # The extractive reading found the same figure of another metric: refuse.
+            reference = Draft(NOT_FOUND[lang], abstained=True)
         replaced = self._finish(answer.question, answer.resolved_question or answer.question,
                                 reference, passages, info, timings, started)
         if not replaced.abstained:  # a refusal needs no note saying it was copied
@@ -305,6 +309,12 @@ def failed_checks(answer: Answer, draft: Draft, english: bool, conflicts: list[d
     elif loops(draft.text):
         reasons.append(STOPPED["repetition"][0 if english else 1])
     return ("; " if english else "；").join(reasons) or None
+
+
+def _states(text: str, figure: str) -> bool:
+    """`text` gives the figure `figure` (same quantity, whatever its form)."""
+    wanted = find_numbers(figure)
+    return bool(wanted) and any(is_backed(w, find_numbers(text)) for w in wanted)
 
 
 def _only_year(question: str, year: int, years: list[int]) -> str:

@@ -299,3 +299,18 @@ def test_a_figure_of_another_measure_is_not_the_answer():
     growth = [_hit("2024年全市跨境电商交易额近400亿元。", year=2024)]
     refused = ground(Draft("400亿元"), analyze("2024年重庆跨境电商交易额同比增长了多少？"), growth)
     assert refused.unsupported == "问的是百分比，回答的数字不是"
+
+
+def test_a_figure_the_system_refuted_is_not_shown_by_the_fallback_either(hybrid_seed_index):
+    # A near miss: the reports give 网络安全业务收入, not 软件业务收入. With the
+    # gate opened (as the hybrid index's gate lets this one through), the
+    # extractive reading alone answers it; once the system has found the figure
+    # to be another metric's, neither the model nor the fallback may show it.
+    config = hybrid_seed_index.config.replace(min_relevance=0.0, model_min_relevance=0.0)
+    model = ScriptedAnswerer()
+    assistant = Assistant(hybrid_seed_index, model, config)
+    question = "2024年重庆市软件业务收入是多少亿元？"
+    assert "34.16亿元" in assistant._reference(analyze(question), assistant.retrieve(question)).text
+    answer = _ask(assistant, model, question, ["34.16亿元"])
+    assert answer.abstained and "34.16" not in answer.text
+    assert answer.fallback_reason.startswith("回答的数字属于另一个指标")

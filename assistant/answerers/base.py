@@ -48,6 +48,9 @@ class Draft:
     unsupported: str | None = None
     # Items of a model's answer no passage supports, left out of `text`.
     dropped: list[str] = field(default_factory=list)
+    # A figure the system found in the passages but measuring something else
+    # than asked (another metric, unit or kind): no answer may show it.
+    refuted: str | None = None
 
 
 class Answerer:

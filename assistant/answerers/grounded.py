@@ -126,17 +126,17 @@ def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, terms, 
         return Draft(raw, stopped=draft.stopped, unsupported=REASONS["no_figure", lang])
     clause = _clause(chunk, found.span, found.sentence)
     if info.expects == "percentage" and not PERCENT_VALUE_RE.search(value) and not asked_unit(info.text):
-        return Draft(raw, stopped=draft.stopped, unsupported=REASONS["percent", lang])
+        return Draft(raw, stopped=draft.stopped, refuted=value, unsupported=REASONS["percent", lang])
     latin = [] if info.english else _LATIN_TERM_RE.findall(info.text)
     missing = [t for t in latin if normalize(t) not in normalize(_sentence_text(chunk, found))]
     if info.expects in FIGURE_TYPES and missing:  # "平均PUE": a figure of a sentence without PUE is another metric's
-        return Draft(raw, stopped=draft.stopped, unsupported=REASONS["metric", lang].format(clause="、".join(missing)))
+        return Draft(raw, stopped=draft.stopped, refuted=value, unsupported=REASONS["metric", lang].format(clause="、".join(missing)))
     unit = asked_unit(info.text)
     if unit and not unit_agrees(chunk.quote, found.span, unit):
-        return Draft(raw, stopped=draft.stopped, unsupported=REASONS["unit", lang].format(unit=unit))
+        return Draft(raw, stopped=draft.stopped, refuted=value, unsupported=REASONS["unit", lang].format(unit=unit))
     # A rate shown with its qualifier names its metric (snapping.rate_scope).
     if info.expects in FIGURE_TYPES and terms[0] and not found.scoped and names_other_metric(info, clause, *terms):
-        return Draft(raw, stopped=draft.stopped, unsupported=REASONS["metric", lang].format(clause=clause.strip()[:40]))
+        return Draft(raw, stopped=draft.stopped, refuted=value, unsupported=REASONS["metric", lang].format(clause=clause.strip()[:40]))
     if info.english:
         english = restate_in_english(value)
         value = f"{value} ({english})" if english else value
