@@ -52,6 +52,25 @@ def timed(assistant, question: str) -> dict:
             "shown": answer.fallback_reason is None and not answer.abstained, "abstained": answer.abstained}
 
 
+def throughput(path: Path, threads: int, prompt: str) -> dict:
+    """Prompt processing and generation speed (tokens/s) with `threads` threads:
+    what a machine with more cores changes (prompt processing is compute-bound
+    and scales with cores; generation is bound by memory bandwidth)."""
+    from llama_cpp import Llama
+
+    llm = Llama(model_path=str(path), n_ctx=2048, n_threads=threads, n_threads_batch=threads, verbose=False, seed=0)
+    tokens = llm.tokenize(prompt.encode("utf-8"))
+    started = time.perf_counter()
+    llm.eval(tokens)
+    prompt_s = time.perf_counter() - started
+    started = time.perf_counter()
+    out = llm.create_completion(prompt, max_tokens=64, temperature=0.0)  # the prompt is cached: generation only
+    gen_s = time.perf_counter() - started
+    llm.close()
+    return {"threads": threads, "prompt_tokens": len(tokens), "prompt_tok_s": round(len(tokens) / prompt_s, 1),
+            "gen_tok_s": round(out["usage"]["completion_tokens"] / gen_s, 1)}
+
+
 def stats(values: list[float]) -> dict:
     values = [v for v in values if v is not None]
     if not values:
@@ -86,6 +105,8 @@ def main() -> None:
             "shown": round(sum(r["shown"] for r in generated) / max(1, len(generated)), 3),
             "abstained": sum(r["abstained"] for r in rows),
         }
+        prompt = "\n".join(h.chunk.quote for h in index.search(questions[0].question, 4))[:1200]
+        results["models"][name]["throughput"] = [throughput(path, t, prompt) for t in (1, physical_cores())]
         print(name, json.dumps(results["models"][name], ensure_ascii=False))
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1))

@@ -294,3 +294,12 @@ def test_auto_prefers_the_stronger_recommended_model(config, tmp_path):
     assert find_gguf(cfg, answering=True).name == "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
     (models / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf").unlink()
     assert find_gguf(cfg, answering=True).name == "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+
+
+def test_a_list_answer_is_one_html_list_with_its_citation_links():
+    from assistant.answer import Answer
+    from assistant.ui.render import answer_markdown
+
+    shown = answer_markdown(Answer("q", "- 第一点 [1]\n- 第二点 [2]\n⚠ 模型回答中另有 1 条内容未能在资料中核实，已删去。"))
+    assert shown.startswith('<ul><li>第一点 <a href="#src-1" class="cite">[1]</a></li><li>第二点 ')
+    assert shown.endswith('</ul><span class="unverified">⚠ 模型回答中另有 1 条内容未能在资料中核实，已删去。</span>')

@@ -15,13 +15,22 @@ def answer_markdown(answer: Answer) -> str:
     """The chat message: citation markers link to their source card, unverified
     numbers and abstentions are visibly different."""
     text = html.escape(answer.text, quote=False)
-    lines = []
+    blocks: list[str] = []  # lines, and each run of "- " points as one <ul>
     for line in text.split("\n"):
         if line.startswith("⚠"):
-            lines.append(f'<span class="unverified">{line}</span>')
+            blocks.append(f'<span class="unverified">{line}</span>')
+            continue
+        line = _MARKER_RE.sub(lambda m: f'<a href="#src-{m.group(1)}" class="cite">[{m.group(1)}]</a>', line)
+        if line.startswith("- "):
+            item = f"<li>{line[2:]}</li>"
+            if blocks and blocks[-1].startswith("<ul>"):
+                blocks[-1] = blocks[-1][:-5] + item + "</ul>"
+            else:
+                blocks.append(f"<ul>{item}</ul>")
         else:
-            lines.append(_MARKER_RE.sub(lambda m: f'<a href="#src-{m.group(1)}" class="cite">[{m.group(1)}]</a>', line))
-    body = "<br>".join(lines)
+            blocks.append(line)
+    body = "".join(b if b.startswith("<ul>") or k == 0 or blocks[k - 1].startswith("<ul>") else f"<br>{b}"
+                   for k, b in enumerate(blocks))
     if answer.abstained:
         return f'<div class="abstained">{body}</div>'
     return body
