@@ -25,19 +25,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH = ROOT.parent / "shared" / "benchmarks"
 
 from assistant.answerers.attribution import passage_weight, support  # noqa: E402
 from assistant.config import Config  # noqa: E402
 from assistant.evaluation.questions import load_questions, norm  # noqa: E402
 from assistant.evaluation.runner import index_path_for  # noqa: E402
 from assistant.index import Index, build_index  # noqa: E402
+from bench.fusion import SETS  # noqa: E402  (the same three question sets)
 
-SETS = {
-    "seeds": (ROOT / "eval" / "seeds_qa.jsonl", ROOT / "seeds"),
-    "cmrc2018_dev": (BENCH / "cmrc2018_dev" / "qa.jsonl", BENCH / "cmrc2018_dev" / "docs"),
-    "drcd_dev": (BENCH / "drcd_dev" / "qa.jsonl", BENCH / "drcd_dev" / "docs"),
-}
 _WH_RE = re.compile(r"什么时候|什么|多少|哪一年|哪些|哪个|哪位|哪里|哪儿|哪|谁|几|何时|何处|为何|如何|怎样|怎么")
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
 
