@@ -14,7 +14,7 @@ _CJK_RE = re.compile(f"[{CJK}]")
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年|\b|(?=\D))")
 _RANK_RE = re.compile(r"第几|排名|排第|位居|位列|名次|排在|\brank")
 _QUANTITY_RE = re.compile(
-    r"多少|几[个家所项次名倍]?|多大|多高|多长|多快|规模|比重|占比|比例|增速|增长|普及率|率|总量|总额|数量|金额|"
+    r"多少|(?<![这那])几[个家所项次名倍]?|多大|多高|多长|多快|规模|比重|占比|比例|增速|增长|普及率|(?<![轻草坦直统])率(?![队领先团众兵军部])|总量|总额|数量|金额|"
     r"\bhow (?:many|much)\b|\bwhat (?:share|percentage|proportion|rate|was the (?:scale|value))|\bin units of\b"
 )
 _ENTITY_RE = re.compile(r"谁|哪个|哪家|哪些|哪里|哪一|什么|\bwho\b|\bwhich\b|\bwhere\b")
@@ -138,6 +138,8 @@ def analyze(question: str) -> QuestionInfo:
     expects = expected_type(question, english)
     if expects in ("list", "date"):
         kind = "other"  # "哪几个方面" asks for points, "哪几年" for a period: not for a count
+    elif expects in ("person", "organization", "place", "alias") and kind == "quantity":
+        kind = "entity"  # "约翰逊率队击败了哪个教练执教的…" asks for a name ("率" is no rate here)
     return QuestionInfo(question, english, years, list(dict.fromkeys(places)), kind, list(dict.fromkeys(terms)),
                         expects=expects)
 

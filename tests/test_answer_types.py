@@ -22,6 +22,8 @@ from assistant.answerers.spans import direct_span
     ("重庆的万兆网络街区落地在哪里？", "place"),
     ("2024年重庆网民规模是多少？", "quantity"),
     ("过海隧道巴士935线现时使用几辆巴士？", "quantity"),
+    ("波赫國會在宣言中暗示將會獨立，是於西元幾年所宣布?", "date"),  # a year, not a count
+    ("這幾年，伊拉克美軍部隊會以廢料金屬加強裝甲，他們稱這手法是?", "other"),  # "這幾年" asks nothing
     ("Who presented the report?", "person"),
     ("When was the report released?", "date"),
     ("Which government body issued the report?", "organization"),

@@ -180,6 +180,30 @@ def test_question_analysis():
     assert info.years == [2024] and info.places == ["重庆", "四川"] and info.kind == "quantity"
     assert "医院" in info.terms and "多少" not in info.terms
     assert analyze("How many 5G base stations?").english
+    # "率" in "率队" (led the team) is no rate: the question asks for a name.
+    assert analyze("1990年，约翰逊率队击败了哪个教练执教的杜克大学？").kind == "entity"
+
+
+FISH = {"fish.txt": (
+    "白尾雀鲷，又称金尾雀鲷，俗名为厚壳仔，为辐鳍鱼纲鲈形目雀鲷科的其中一种。"
+    "本鱼分布于印度太平洋区，包括琉球群岛、台湾、菲律宾等海域。水深0.5至3公尺。体长可达7公分。\n"
+)}
+
+
+def test_a_figure_sentence_without_its_subject_is_about_the_documents_topic(tmp_path_factory):
+    """Encyclopedic writing names the subject once ("白尾雀鲷，…") and drops it
+    after ("水深0.5至3公尺。"): the opening sentence counts like a title."""
+    from assistant.answerers import answerer_for
+    from assistant.pipeline import Assistant
+    from tests.conftest import seeds_plus
+
+    index = seeds_plus(tmp_path_factory, "fish", FISH)
+    assistant = Assistant(index, answerer_for(index, index.config, "extractive"))
+    answer = assistant.ask("白尾雀鲷生活在水深多少的海域？")
+    assert not answer.abstained and "0.5至3公尺" in answer.text
+    assert answer.citations[0].doc_id == "fish"
+    # The topic does not answer for another fish.
+    assert assistant.ask("黑尾雀鲷生活在水深多少的海域？").abstained
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,9 @@ def test_correctness():
     assert not is_correct("", ["网民规模达2495万人"], False, Q)  # empty answer
     assert not is_correct("2495万人", ["2495万人"], True, Q)  # abstained
     assert not is_correct("12万个 [1]", ["12万个"], False, Q_NONE)  # unanswerable answered anyway
+    # The system's marker inside a sentence is not answer text: "达2495万人[1]。" names the gold.
+    q = Question("q9", "网民规模是多少？", "factoid", answers=["网民规模达2495万人。"])
+    assert is_correct("全市网民规模达2495万人[1]。", ["全市网民规模达2495万人。"], False, q)
 
 
 def _record(q, **kw):

@@ -148,6 +148,19 @@ def sentence_units(quote: str, table_row: bool = False):
         yield (s.start(), s.end()), clauses or [(s.start(), s.end())]
 
 
+def _topic_terms(weights: dict[str, float], chunk: Chunk, qn: str) -> set[str]:
+    """Question terms in a document's opening sentence, which names what the
+    document is about; a header does the same for titled sections, so the two
+    count alike. Only when it names the question's rarest term (its subject:
+    not for "黑尾雀鲷" in a document on "白尾雀鲷"), and only in the opening
+    chunk: later chunks do not carry it."""
+    if chunk.start != 0 or chunk.kind == "table_row" or not weights:
+        return set()
+    first = next(_SENTENCE_RE.finditer(qn), None)
+    matched = _matched(weights, first.group()) if first else set()
+    return matched if max(weights, key=weights.get) in matched else set()
+
+
 def _matched(terms: dict[str, float], text: str) -> set[str]:
     return {t for t in terms if t in text or _term_re(t).search(text)}
 
@@ -192,9 +205,12 @@ def find_evidence(info: QuestionInfo, passages: list, idf, limit: int = 8, known
         if must_name is None:
             continue
         in_header = _matched(weights, header)
+        topic = _topic_terms(weights, chunk, qn)
         rank_bonus = 0.3 / (i + 1)
         for sent, clauses in sentence_units(quote, chunk.kind == "table_row"):
             s_terms = _matched(weights, qn[sent[0] : sent[1]])
+            # A sentence without a subject ("水深0.5至3公尺。") is about the document's topic.
+            in_header = in_header | topic if sent[0] > 0 else in_header
             s_text = qn[sent[0] : sent[1]]
             if (
                 not s_terms

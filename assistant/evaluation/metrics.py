@@ -48,7 +48,8 @@ def is_correct(answer_text: str, cited_quotes: list[str], abstained: bool, q: Qu
         return False
     if q.key_points:
         return key_point_recall(answer_text, q) >= KEY_POINTS_CORRECT
-    return contains_answer(answer_text, q) and contains_answer("\n".join(cited_quotes), q)
+    # The system's "[n]" sits inside a sentence ("…半月形[1]。"): it is not answer text.
+    return contains_answer(MARKER_RE.sub("", answer_text), q) and contains_answer("\n".join(cited_quotes), q)
 
 
 KEY_POINTS_CORRECT = 0.5  # share of key points a list answer must name to count as correct
