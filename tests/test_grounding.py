@@ -314,3 +314,24 @@ def test_a_figure_the_system_refuted_is_not_shown_by_the_fallback_either(hybrid_
     answer = _ask(assistant, model, question, ["34.16亿元"])
     assert answer.abstained and "34.16" not in answer.text
     assert answer.fallback_reason.startswith("回答的数字属于另一个指标")
+
+
+def test_a_list_one_sentence_enumerates_is_shown_whole_as_the_passage_writes_it():
+    """The model names two of the five products; the passage's enumeration is
+    shown whole and cited, and an item no passage holds is still dropped."""
+    from assistant.answerers.base import Draft
+    from assistant.answerers.grounded import ground
+
+    quote = "公司是食品制造商之一。产品包括旺旺品牌的米果、乳品、饮料、休闲食品及酒类。集团共经营31个生产基地。"
+    hits = [_hit(quote, doc_id="w"), _hit("重庆网民规模达2495万人。", year=2024, doc_id="e")]
+    info = analyze("公司的产品包括哪些？")
+    shown = ground(Draft("- 旺旺品牌的米果\n- 休闲食品\n- 2019年推出的宠物食品"), info, hits)
+    assert shown.text.splitlines()[0] == "旺旺品牌的米果、乳品、饮料、休闲食品及酒类 [1]"
+    assert "宠物食品" not in shown.text and shown.dropped == ["2019年推出的宠物食品"]
+    # Titles keep their brackets; items far apart in a sentence are no enumeration.
+    books = _hit("1970年就读哲学系，出版散文集《山中归路》、《古榕》、《班会之死》。", doc_id="b")
+    assert ground(Draft("- 山中归路\n- 《班会之死》"), analyze("他出版了哪些散文集？"), [books]).text \
+        == "《山中归路》、《古榕》、《班会之死》 [1]"
+    far = _hit("公司在成都建设了研发中心，同时为推动全省产业升级投入大量资金并在绵阳建设了生产基地。", doc_id="f")
+    listed = ground(Draft("- 成都建设了研发中心\n- 绵阳建设了生产基地"), analyze("公司建设了哪些设施？"), [far])
+    assert "产业升级" not in listed.text and len(listed.text.splitlines()) == 2

@@ -19,12 +19,13 @@ import re
 from ..numbers import find_numbers, restate_in_english
 from ..question import QuestionInfo
 from ..textnorm import normalize
-from .attribution import REASONS, attribute, in_scope, reason_text, strip_markers
+from .attribution import REASONS, attribute, in_scope, reason_text, split_items, strip_markers
 from .directives import is_directive
 from .evidence import PERCENT_VALUE_RE, UNITS, names_other_metric, sentence_units
 from .base import NOT_FOUND, Draft, says_not_found
 from .prompt import answer_shape
-from .snapping import snap
+from .enumeration import enumeration
+from .snapping import clean_answer, compact, snap
 
 # The sentence shown under a factoid: whole up to this many characters, else
 # this much around the answer (extractive answers show about as much).
@@ -68,7 +69,8 @@ def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None, idf=No
             if snapped is not None:
                 return snapped
         return _prose(raw, draft, info, passages, weight)
-    return _explained(raw, draft, info, passages, weight)
+    listed = _enumerated(raw, draft, info, passages, weight) if answer_shape(info) == "list" else None
+    return listed or _explained(raw, draft, info, passages, weight)
 
 
 def _explained(raw: str, draft: Draft, info: QuestionInfo, passages: list, weight) -> Draft:
@@ -100,6 +102,27 @@ def _prose(raw: str, draft: Draft, info: QuestionInfo, passages: list, weight) -
         return Draft(raw, stopped=draft.stopped, unsupported=reason, dropped=dropped)
     text = _with_english_figures(result.text) if info.english else result.text
     return Draft(text, spans=result.spans, stopped=draft.stopped, dropped=dropped)
+
+
+def _enumerated(raw: str, draft: Draft, info: QuestionInfo, passages: list, weight) -> Draft | None:
+    """A list whose items one passage sentence enumerates: that enumeration
+    first, whole and cited (enumeration.py); the model's other items after it,
+    each aligned and cited as usual."""
+    items = [i.text for i in split_items(raw)]
+    run = enumeration(items, passages, info)
+    if run is None:
+        return None
+    n = run.passage
+    lead = run.text(passages[n - 1].chunk.quote)
+    covered = compact(lead)[0]
+    rest = [t for t in items if compact(clean_answer(t))[0] not in covered]
+    head = f"{lead} [{n}]"
+    if not rest:
+        return Draft(head, spans={n: run.sentence}, stopped=draft.stopped)
+    others = attribute("\n".join(f"- {t}" for t in rest), passages, weight, info=info)
+    text = f"{head}\n{others.text}" if others.shown else head
+    return Draft(text, spans={**others.spans, n: run.sentence}, stopped=draft.stopped,
+                 dropped=[i.text for i in others.dropped])
 
 
 def _refuses(raw: str) -> bool:
