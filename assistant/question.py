@@ -138,8 +138,9 @@ def analyze(question: str) -> QuestionInfo:
     expects = expected_type(question, english)
     if expects in ("list", "date"):
         kind = "other"  # "哪几个方面" asks for points, "哪几年" for a period: not for a count
-    elif expects in ("person", "organization", "place", "alias") and kind == "quantity":
-        kind = "entity"  # "约翰逊率队击败了哪个教练执教的…" asks for a name ("率" is no rate here)
+    elif expects in ("person", "organization", "place", "alias") and kind in ("quantity", "rank"):
+        # "约翰逊率队击败了哪个教练…", "排名数据出自哪家机构": the question word asks for a name.
+        kind = "entity"
     return QuestionInfo(question, english, years, list(dict.fromkeys(places)), kind, list(dict.fromkeys(terms)),
                         expects=expects)
 

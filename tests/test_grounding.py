@@ -263,7 +263,7 @@ def test_an_explanation_leads_with_the_passages_words_then_the_cited_sentence():
     assert shown.unsupported is None
     head, sentence = shown.text.split("\n")
     assert head == "一种把物理对象映射到数字空间的技术 [1]"  # the passage's own words, cited
-    assert sentence == "数字孪生把物理对象映射到数字空间[1]。"
+    assert sentence == "数字孪生是一种把物理对象映射到数字空间的技术[1]。"  # the passage's words, not the model's
     # A first line that is no passage's words is read as prose: it must be supported itself.
     invented = ground(Draft("一种量子通信协议\n数字孪生把物理对象映射到数字空间。"), info, hits)
     assert invented.unsupported and "量子通信协议" in invented.text
@@ -335,3 +335,17 @@ def test_a_list_one_sentence_enumerates_is_shown_whole_as_the_passage_writes_it(
     far = _hit("公司在成都建设了研发中心，同时为推动全省产业升级投入大量资金并在绵阳建设了生产基地。", doc_id="f")
     listed = ground(Draft("- 成都建设了研发中心\n- 绵阳建设了生产基地"), analyze("公司建设了哪些设施？"), [far])
     assert "产业升级" not in listed.text and len(listed.text.splitlines()) == 2
+
+
+@pytest.mark.parametrize("written, shown", [
+    ("尼高·高华因为伤错过了1998年世界杯。", "尼高·高华因伤错过了1998年世界杯。"),  # a word changed: the passage's
+    ("尼高·高华因伤錯過了1998年世界杯。", "尼高·高华因伤錯過了1998年世界杯。"),  # script only: the reader's
+    ("尼高·高华没有因伤错过1998年世界杯。", None),  # a negation the passage lacks: never its words
+    ("尼高·高华因伤错过了1994年世界杯。", None),  # another figure: never its words
+])
+def test_a_sentence_copied_with_small_changes_is_shown_in_the_passages_words(written, shown):
+    from assistant.answerers.attribution import verbatim
+
+    quote = "尼高·高华是英格兰足球运动员。尼高·高华因伤错过了1998年世界杯。他后来转会。"
+    sentence = (quote.index("尼高·高华因"), quote.index("他后来"))
+    assert verbatim(written, quote, sentence) == (shown or written)

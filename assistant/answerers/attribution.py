@@ -24,6 +24,7 @@ from ..numbers import find_numbers, unverified_numbers
 from ..textnorm import CJK, normalize
 from .directives import is_directive
 from .evidence import other_province, place_scope, sentence_units
+from .matching import closest, compact
 from .years import year_ok
 
 # Fitted by bench/attribution.py on the seed questions, CMRC 2018 and DRCD dev
@@ -46,6 +47,10 @@ _ITEM_SPLIT_RE = re.compile(r"[^。！？!?；;]+[。！？!?；;]?")
 _SENTENCE_END = "。！？!?；;."
 _TOKEN_RE = re.compile(rf"[{CJK}]|[a-z0-9]+(?:\.[0-9]+)?")
 _LATIN_NAME_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.+\-]*[0-9A-Z][A-Za-z0-9.+\-]*|(?<![A-Za-z0-9])[0-9]+[A-Za-z]+[A-Za-z0-9]*")
+# A clause's last (first) few characters, up to its punctuation: a passage piece
+# ending this near a clause boundary is shown to it.
+_CLAUSE_TAIL_RE = re.compile(r"[^，。；！？,;:：\n]{0,6}(?=[，。；！？,;:：\n]|$)")
+_CLAUSE_HEAD_RE = re.compile(r"(?:(?<=[，。；！？,;:：\n])|^)[^，。；！？,;:：\n]{0,6}$")
 _QUOTED_RE = re.compile(r"[《“「『]([^》”」』]{2,40})[》”」』]")
 
 
@@ -221,7 +226,27 @@ def align(item: Item, passages: list, weight=None, threshold: float = SUPPORT_TH
         return item
     item.sources = sorted(chosen)
     item.spans = {n: spans[n] for n in item.sources if spans[n]}
+    if len(chosen) == 1 and spans[chosen[0]]:
+        item.text = verbatim(item.text, passages[chosen[0] - 1].chunk.quote, spans[chosen[0]])
     return item
+
+
+def verbatim(text: str, quote: str, sentence: tuple[int, int]) -> str:
+    """The passage's own words for a sentence the model copied with small
+    changes ("因为伤错过了" for the passage's "因伤错过了"); else the model's,
+    also when it differs only in script or width (the reader's script stays)."""
+    body = text.rstrip(_SENTENCE_END)
+    needle = compact(body)[0]
+    passage = quote[sentence[0]:sentence[1]]
+    found = closest(needle, passage)
+    if found is None or compact(passage[found[0]:found[1]])[0] == needle:
+        return text
+    # Out to the clause's ends when they are near: "…映射到数字空间" -> "…数字空间的技术".
+    start, end = found
+    head = _CLAUSE_HEAD_RE.search(passage[:start])
+    tail = _CLAUSE_TAIL_RE.match(passage, end)
+    start, end = head.start() if head else start, tail.end() if tail else end
+    return passage[start:end].strip().rstrip(_SENTENCE_END + "，,") + text[len(body):]
 
 
 def _directive(quote: str, span: tuple[int, int] | None) -> bool:

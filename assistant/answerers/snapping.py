@@ -17,6 +17,7 @@ from ..numbers import find_numbers
 from ..question import QuestionInfo
 from ..textnorm import normalize
 from .attribution import strip_markers, support
+from .matching import closest, compact
 from .evidence import UNITS, sentence_units
 from .years import year_ok
 
@@ -41,18 +42,6 @@ class Snap:
 
     def text(self, quote: str) -> str:
         return quote[self.span[0]:self.span[1]]
-
-
-def compact(text: str) -> tuple[str, list[int]]:
-    """Normalised text without whitespace, and each character's offset in `text`."""
-    chars, where = [], []
-    for i, c in enumerate(text):
-        if c.isspace():
-            continue
-        n = normalize(c)
-        chars.append(n if len(n) == 1 else c.lower())
-        where.append(i)
-    return "".join(chars), where
 
 
 def clean_answer(text: str) -> str:
@@ -93,8 +82,9 @@ def snap(answer: str, passages: list, info: QuestionInfo, partial: bool = True) 
         needle = find_numbers(cleaned)[0].text.split()[0].rstrip("万亿萬億千百%％")
     if len(needle) < 1:
         return None
-    found = _candidates(needle, passages, info, exact=True) or (
-        _candidates(needle, passages, info, exact=False) if partial else [])
+    found = _candidates(needle, passages, info, "exact") or (
+        _candidates(needle, passages, info, "shared") or _candidates(needle, passages, info, "closest")
+        if partial else [])
     if not found:
         return None
     _, n, span, sentence = max(found, key=lambda f: f[0])
@@ -104,11 +94,18 @@ def snap(answer: str, passages: list, info: QuestionInfo, partial: bool = True) 
     return Snap(n, wider or span, sentence, scoped=wider is not None)
 
 
-def _candidates(needle: str, passages: list, info: QuestionInfo, exact: bool) -> list:
+_MATCHERS = {
+    "exact": _occurrences,
+    "shared": lambda needle, quote: [s for s in [_longest_shared(needle, quote)] if s],
+    "closest": lambda needle, quote: [s for s in [closest(needle, quote)] if s],
+}
+
+
+def _candidates(needle: str, passages: list, info: QuestionInfo, how: str) -> list:
     found = []
     for n, hit in enumerate(passages, 1):
         quote = hit.chunk.quote
-        spans = _occurrences(needle, quote) if exact else [s for s in [_longest_shared(needle, quote)] if s]
+        spans = _MATCHERS[how](needle, quote)
         for span in spans:
             # A table row is read whole: caption, header and row (evidence.sentence_units).
             units = sentence_units(quote, hit.chunk.kind == "table_row")
