@@ -11,16 +11,33 @@ LLM_GGUF := models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: install run test eval system test-system clean-index
+.PHONY: install lock run test eval system test-system clean-index
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+# The locked install: every package at the version in requirements.lock, no
+# resolution (--no-deps), then the project itself; `pip check` proves the set
+# is consistent. Only a change of the lock or of pyproject.toml installs again.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	# torch first, from the local CPU wheel; every later call is pinned to it.
-	$(PIP) install torch==2.13.0
-	$(PIP) install -c constraints.txt -e ".[all,dev,milvus]"
+	$(PIP) install --no-deps -r requirements.lock
+	$(PIP) install --no-deps --no-build-isolation -e .
+	$(PIP) check
 	touch $(STAMP)
+
+# Regenerates requirements.lock: torch first (the local CPU wheel), then the
+# project's extras resolved with constraints.txt pinning torch, in a scratch
+# venv; the lock lists what that venv holds, the project and pip excluded.
+LOCK_VENV := .lock-venv
+lock:
+	rm -rf $(LOCK_VENV) && $(PY) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install torch==2.13.0
+	$(LOCK_VENV)/bin/python -m pip install -c constraints.txt -e ".[all,dev,milvus]"
+	head -4 requirements.lock > requirements.lock.new
+	$(LOCK_VENV)/bin/python -m pip freeze --exclude-editable --all | grep -v -i '^pip==' \
+		| LC_ALL=C sort -f >> requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	rm -rf $(LOCK_VENV)
 
 # The chat UI, the HTTP API (/v1) and its docs (/docs) over seeds/ on http://127.0.0.1:7860
 # (the index is built or updated first). Answers come from llama.cpp with the
@@ -34,7 +51,7 @@ run: install system $(LLM_GGUF)
 $(LLM_GGUF): | $(STAMP)
 	$(BIN)/assistant models pull qwen2.5-coder-1.5b
 
-# Regenerates every number in eval/README.md. First the retrieval comparison,
+# Regenerates every number in docs/results.md. First the retrieval comparison,
 # hybrid (the default) vs lexical, on every question (about 45 minutes on 2 cores,
 # 25 of them embedding the benchmark corpora once; indexes are kept in index/).
 # Then the answerers side by side, llama.cpp (the model `make run` uses) vs

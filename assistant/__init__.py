@@ -1,7 +1,7 @@
 """A local, CPU-friendly question-answering assistant over your documents.
 
-    from assistant import Assistant
-    assistant = Assistant.from_config()     # builds index/seeds on first use
+    from assistant import open_assistant
+    assistant = open_assistant()            # builds index/seeds on first use
     answer = assistant.ask("2024年重庆网民规模是多少？")
     print(answer.text, [c.section_path for c in answer.citations])
 
@@ -34,6 +34,7 @@ from .index import Engine, Index, IndexReport, SearchHit, build_index
 from .answer import Answer, Citation, Preview
 from .answer_types import expected_type
 from .pipeline import Assistant
+from .assembly import open_assistant
 from .relevance import Relevance, RelevanceGate
 
 __version__ = "0.1.0"
@@ -69,5 +70,6 @@ __all__ = [
     "build_index",
     "expected_type",
     "load_embedder",
+    "open_assistant",
     "read_document",
 ]

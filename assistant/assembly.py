@@ -72,4 +72,13 @@ def assemble(index: Index, config: Config, answerer: str | None = None, pool: An
     return Assistant(index, chosen, config)
 
 
-__all__ = ["AnswererPool", "assemble", "index_location", "open_index"]
+def open_assistant(config: Config | None = None, *, corpus: str | Path | None = None,
+                   index_path: str | Path | None = None, answerer: str | None = None) -> Assistant:
+    """An Assistant over the index of `corpus` (default `config.corpus_dir`),
+    built first if it does not exist, with the configured (or named) answerer."""
+    config = config or Config.load()
+    index, _ = open_index(config, corpus, index_path)
+    return assemble(index, config, answerer)
+
+
+__all__ = ["AnswererPool", "assemble", "index_location", "open_assistant", "open_index"]

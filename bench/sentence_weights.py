@@ -30,8 +30,8 @@ DATA = ROOT / "bench" / "data"
 def collect(name: str, n: int, config: str) -> list[dict]:
     """Per question: the candidates' features and which candidates are hits."""
     from assistant import Config
-    from assistant.answerers.evidence import find_evidence
-    from assistant.answerers.scoring import POOL, candidate_features, unique_sentences
+    from assistant.relevance.evidence import find_evidence
+    from assistant.relevance.scoring import POOL, candidate_features, unique_sentences
     from assistant.evaluation.questions import load_questions, norm
     from assistant.evaluation.runner import get_config, prepare
     from assistant.question import analyze
@@ -91,7 +91,7 @@ def top1(rows: list[dict], weights: dict[str, float] | None) -> float:
 
 
 def main() -> int:
-    from assistant.answerers.scoring import FEATURES
+    from assistant.relevance.scoring import FEATURES
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=600)

@@ -59,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from assistant import Assistant, Config  # noqa: E402
+from assistant import Config, open_assistant  # noqa: E402
 from assistant.evaluation import load_questions  # noqa: E402
 from assistant.evaluation.metrics import percentile  # noqa: E402
 
@@ -321,7 +321,7 @@ def in_process(mode: str, corpus: Path, index_root: Path, index_path: Path, ques
     config = Config(corpus_dir=str(corpus), index_root=str(index_root), models_dir=str(ROOT / "models"),
                     embedder=MODES[mode])
     t = time.perf_counter()
-    assistant = Assistant.from_config(config, corpus=corpus, index_path=index_path, answerer="extractive")
+    assistant = open_assistant(config, corpus=corpus, index_path=index_path, answerer="extractive")
     open_s = time.perf_counter() - t
     for q in questions:  # warm-up, untimed (the HTTP load passes follow a sequential pass too)
         assistant.ask(q)

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant import Assistant, Config, build_index  # noqa: E402
+from assistant import Assistant, Config, build_index, open_assistant  # noqa: E402
 from assistant.documents import read_document  # noqa: E402
 from assistant.evaluation import load_questions  # noqa: E402
 from assistant.evaluation.metrics import percentile  # noqa: E402
@@ -65,7 +65,7 @@ def cold_start_hybrid(tmp: Path) -> dict:
 
 def warm(tmp: Path) -> dict:
     cfg = Config(index_root=str(tmp / "index"), embedder="none")
-    assistant = Assistant.from_config(cfg, corpus=SEEDS, index_path=tmp / "index" / "seeds")
+    assistant = open_assistant(cfg, corpus=SEEDS, index_path=tmp / "index" / "seeds")
     questions = [q for q in load_questions(ROOT / "eval" / "seeds_qa.jsonl") if q.type != "english"]
     assistant.ask(QUESTION)
     retrieve, total = [], []
@@ -121,7 +121,7 @@ def llm(tmp: Path) -> dict:
 
     gguf = pull("gemma-3-270m", tmp / "models")
     cfg = Config(index_root=str(tmp / "index"), embedder="none", llm_model=str(gguf))
-    base = Assistant.from_config(cfg, corpus=SEEDS, index_path=tmp / "index" / "seeds", answerer="extractive")
+    base = open_assistant(cfg, corpus=SEEDS, index_path=tmp / "index" / "seeds", answerer="extractive")
     answerer = answerer_for(base.index, cfg, "llama")
     assistant = Assistant(base.index, answerer, cfg)
     by_type: dict[str, list[str]] = {}

@@ -23,7 +23,7 @@ BENCH = ROOT.parent / "shared" / "benchmarks" / "cmrc2018_dev"
 
 def main() -> None:
     from assistant.answerers import answerer_for
-    from assistant.answerers import years
+    from assistant.relevance import years
     from assistant.assembly import open_index
     from assistant.config import Config
     from assistant.evaluation.metrics import is_correct

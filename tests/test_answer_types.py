@@ -4,7 +4,7 @@ on the real seeds."""
 import pytest
 
 from assistant.answer_types import expected_type
-from assistant.answerers.spans import direct_span
+from assistant.relevance.spans import direct_span
 
 
 @pytest.mark.parametrize("question, kind", [

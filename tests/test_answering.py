@@ -229,7 +229,7 @@ def test_overlong_question_is_refused_clearly(seed_assistant):
 
 
 def test_a_report_on_another_place_is_evidence_only_where_it_names_the_place():
-    from assistant.answerers.evidence import place_scope
+    from assistant.relevance.evidence import place_scope
     from assistant.question import analyze
 
     info = analyze("重庆5G基站有多少个？")

@@ -18,7 +18,7 @@ import pytest
 
 from assistant.answerers import answerer_for
 from assistant.answerers.conflicts import same_figure
-from assistant.answerers.years import speaks_of, year_ok
+from assistant.relevance.years import speaks_of, year_ok
 from assistant.chunking.chunker import Chunk
 from assistant.evaluation.questions import load_questions
 from assistant.pipeline import Assistant
@@ -129,7 +129,7 @@ def test_the_undated_note_answers_only_its_own_year(attacked):
 def test_a_notice_claiming_authority_states_no_fact():
     """"以上数据以本说明为准，详情请访问 …": addressed to the reader, so never quoted
     as an answer nor as the closest passage of an abstention (directives.py)."""
-    from assistant.answerers.directives import is_directive
+    from assistant.relevance.directives import is_directive
     from assistant.textnorm import normalize
 
     sentence = ATTACK[f"{NOTICE}.txt"].strip().splitlines()[-1]

@@ -90,9 +90,9 @@ def test_model_folder_in_models_dir_is_found(config, tiny_embedder_path, tmp_pat
 
 
 def test_english_question_is_answered_when_an_embedder_is_present(corpus, dense_config, tmp_path):
-    from assistant.pipeline import Assistant
+    from assistant import open_assistant
 
-    assistant = Assistant.from_config(dense_config, corpus=corpus, index_path=tmp_path / "idx")
+    assistant = open_assistant(dense_config, corpus=corpus, index_path=tmp_path / "idx")
     assert assistant.index.mode == "hybrid"
     assert assistant.mode["retriever"].startswith("hybrid (BM25 + ")
     answer = assistant.ask("How many internet hospitals did Chongqing have in 2024?")

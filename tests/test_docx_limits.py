@@ -15,7 +15,7 @@ import pytest
 from assistant.documents import LoadOptions, read_document
 from assistant.errors import DocumentError
 from assistant.ingest.loaders import load_file
-from assistant.ingest.office import DOCX_MAX_MEMBERS, DOCX_MAX_RATIO
+from assistant.ingest.archive import ZIP_MAX_MEMBERS, ZIP_MAX_RATIO
 
 
 def _real_docx(paragraphs: list[str]) -> bytes:
@@ -117,14 +117,14 @@ def test_an_extreme_compression_ratio_is_refused_under_the_size_bound(tmp_path, 
         load_file(path, max_bytes=20 * 2**20)
     assert str(path) in str(info.value)
     assert "'word/document.xml' has compression ratio" in info.value.reason
-    assert f"(limit {DOCX_MAX_RATIO}:1)" in info.value.reason
+    assert f"(limit {ZIP_MAX_RATIO}:1)" in info.value.reason
 
 
 def test_too_many_members_are_refused(tmp_path, small_docx):
     path = tmp_path / "swarm.docx"
     parts = len(zipfile.ZipFile(io.BytesIO(small_docx)).infolist())
-    path.write_bytes(_with_member(small_docx, "customXml/item", b"", count=DOCX_MAX_MEMBERS))
-    with pytest.raises(DocumentError, match=rf"swarm.docx: \.docx archive has {DOCX_MAX_MEMBERS + parts} members"):
+    path.write_bytes(_with_member(small_docx, "customXml/item", b"", count=ZIP_MAX_MEMBERS))
+    with pytest.raises(DocumentError, match=rf"swarm.docx: \.docx archive has {ZIP_MAX_MEMBERS + parts} members"):
         load_file(path)
 
 

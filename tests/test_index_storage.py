@@ -185,10 +185,10 @@ def test_pruned_top_k_equals_exhaustive_ranking(seed_index, monkeypatch):
 
 
 def test_assistant_rebuilds_an_old_format_index(corpus, config, tmp_path):
-    from assistant import Assistant
+    from assistant import open_assistant
 
     path = _old_format_index(corpus, config, tmp_path / "idx")
-    assistant = Assistant.from_config(config, corpus=corpus, index_path=path, answerer="extractive")
+    assistant = open_assistant(config, corpus=corpus, index_path=path, answerer="extractive")
     assert "2495万人" in assistant.ask("2024年重庆网民规模是多少？").text
 
 

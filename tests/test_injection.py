@@ -18,8 +18,8 @@ import re
 import pytest
 
 from assistant.answerers import answerer_for, create_answerer
-from assistant.answerers.directives import is_directive
-from assistant.answerers.evidence import aligned_normalize, sentence_units
+from assistant.relevance.directives import is_directive
+from assistant.relevance.evidence import aligned_normalize, sentence_units
 from assistant.answerers.prompt import END, build_messages
 from assistant.evaluation.metrics import is_correct
 from assistant.evaluation.questions import load_questions

@@ -16,7 +16,7 @@ from assistant import Index, build_index
 from assistant.cli import main
 from assistant.config import Config
 from assistant.errors import ConfigError, IndexNotFoundError
-from assistant.index import milvus
+from assistant.index import milvus, milvus_client
 
 from .conftest import ROOT, SEED_IDS, SEEDS
 
@@ -136,7 +136,7 @@ def test_rebuild_switches_the_alias_and_drops_the_old_generation_at_the_next_pub
     # A request still holding the previous generation keeps working until the next publish.
     assert _ranked(first, QUESTION) == hits
     build_index([SEEDS], path, cfg, rebuild=True)
-    names = milvus.client(cfg).list_collections()
+    names = milvus_client.client(cfg).list_collections()
     assert not any(n.startswith(first.engine.real) for n in names), names
     assert all(n.startswith(index.engine.real) or n.startswith(Index.load(path, cfg).engine.real) for n in names)
 
@@ -189,7 +189,7 @@ def test_publish_killed_before_the_switch_leaves_the_previous_generation(corpus,
     before = Index.load(path, cfg)
     previous, hits = before.engine.real, _ranked(before, QUESTION)
     del before
-    milvus.release(cfg, force=True)  # Lite: one process at a time holds the file
+    milvus_client.release(cfg, force=True)  # Lite: one process at a time holds the file
     (corpus / "extra.txt").write_text("山城网民规模达到三千万。\n", encoding="utf-8")
     marker = tmp_path / "paused"
     env = {**os.environ, "PYTHONPATH": str(ROOT), milvus_publish_env(): str(marker)}
@@ -206,13 +206,13 @@ def test_publish_killed_before_the_switch_leaves_the_previous_generation(corpus,
     index = Index.load(path, cfg)
     assert index.engine.real == previous and sorted(index.documents) == SEED_IDS
     assert _ranked(index, QUESTION) == hits
-    leftovers = [n for n in milvus.client(cfg).list_collections() if not n.startswith(previous)]
+    leftovers = [n for n in milvus_client.client(cfg).list_collections() if not n.startswith(previous)]
     assert leftovers, "the killed publish had written its generation"
     del index
     build_index([corpus], path, cfg)  # the next publish completes and drops the leftovers
     index = Index.load(path, cfg)
     assert "extra" in index.documents
-    names = milvus.client(cfg).list_collections()
+    names = milvus_client.client(cfg).list_collections()
     # the new generation, and the one it replaced (kept for requests in flight)
     assert all(n.startswith((index.engine.real, previous)) for n in names), names
     assert any(n.startswith(previous) for n in names)

@@ -10,7 +10,7 @@ from assistant.config import Config
 from assistant.documents import LoadOptions, read_document
 from assistant.index import Index, build_index
 from assistant.ingest import ocr
-from assistant.pipeline import Assistant
+from assistant import open_assistant
 
 from .conftest import SEEDS
 from .scans import FIGURES, REPORT, write_scans
@@ -70,7 +70,7 @@ def test_ask_answers_from_a_scan_with_an_ocr_marked_citation(scans, tmp_path):
     (corpus / "seed.txt").write_text(next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8"), encoding="utf-8")
     config = _config(tmp_path, corpus)
     build_index([corpus], tmp_path / "idx", config, embedder=None)
-    assistant = Assistant.from_config(config, corpus=corpus, index_path=tmp_path / "idx", answerer="extractive")
+    assistant = open_assistant(config, corpus=corpus, index_path=tmp_path / "idx", answerer="extractive")
     answer = assistant.ask("2025年全市累计办件量是多少？")
     assert "3187万件" in answer.text
     cited = answer.citations[0]

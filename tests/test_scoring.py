@@ -2,9 +2,9 @@
 
 import pytest
 
-from assistant.answerers.evidence import find_evidence
-from assistant.answerers.scoring import FEATURES, POOL, WEIGHTS, candidate_features, rerank, unique_sentences
-from assistant.answerers.spans import direct_span
+from assistant.relevance.evidence import find_evidence
+from assistant.relevance.scoring import FEATURES, POOL, WEIGHTS, candidate_features, rerank, unique_sentences
+from assistant.relevance.spans import direct_span
 from assistant.question import analyze
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import Config
-from ..errors import ConfigError, ModelError
+from ..config import ANSWERERS, AUTO_ANSWERER, Config, check_choice
+from ..errors import ModelError
+from ..relevance import RelevanceGate
+from ..relevance.evidence import idf_from, known_from
 from .base import NO_OUTPUT, NOT_FOUND, Answerer, Draft
 from .extractive import ExtractiveAnswerer
 
-ANSWERERS = ("extractive", "llama", "openai")
 
 
 def find_gguf(config: Config, answering: bool = False) -> Path | None:
@@ -61,7 +62,8 @@ def default_answerer(config: Config) -> str:
 def create_answerer(config: Config, name: str | None = None, idf=None, embedder=None, known=None,
                     translate=None, gate=None) -> Answerer:
     name = name or config.answerer
-    if name == "auto":
+    check_choice("answerer", name, (AUTO_ANSWERER, *ANSWERERS))
+    if name == AUTO_ANSWERER:
         name = default_answerer(config)
     if name == "extractive":
         return ExtractiveAnswerer(idf=idf, embedder=embedder, known=known, translate=translate, gate=gate)
@@ -75,20 +77,15 @@ def create_answerer(config: Config, name: str | None = None, idf=None, embedder=
                 "or use --answerer extractive"
             )
         return LlamaAnswerer.from_config(path, config)
-    if name == "openai":
-        from .openai import OpenAIAnswerer
+    from .openai import OpenAIAnswerer
 
-        return OpenAIAnswerer.from_config(config)
-    raise ConfigError(f"unknown answerer {name!r}; valid: auto, {', '.join(ANSWERERS)}")
+    return OpenAIAnswerer.from_config(config)
 
 
 def answerer_for(index, config: Config, name: str | None = None) -> Answerer:
     """An answerer wired to an index: the extractive one weighs question terms by
     the index's BM25 statistics, and answers English questions through the
     index's dictionary translation and embedder."""
-    from ..relevance import RelevanceGate
-    from .evidence import idf_from, known_from
-
     return create_answerer(
         config, name, idf=idf_from(index.engine), embedder=index.embedder, known=known_from(index.engine),
         translate=index.translate, gate=RelevanceGate.for_index(index, config),

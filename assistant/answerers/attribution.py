@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..numbers import find_numbers, unverified_numbers
+from ..relevance.directives import is_directive
+from ..relevance.evidence import other_province, place_scope, sentence_units
+from ..relevance.years import year_ok
 from ..textnorm import CJK, normalize
-from .directives import is_directive
-from .evidence import other_province, place_scope, sentence_units
 from .matching import closest, compact
-from .years import year_ok
 
 # Fitted by bench/attribution.py on the seed questions, CMRC 2018 and DRCD dev
 # (questions restated with their gold answer, as a model restates a passage):

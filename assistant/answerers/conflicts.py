@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from ..numbers import find_numbers, is_backed
+from ..relevance.evidence import PERCENT_VALUE_RE, Evidence
 from ..textnorm import normalize
-from .evidence import PERCENT_VALUE_RE, Evidence
 
 # Another document's clause states the same thing as the best clause when it
 # covers the question's terms nearly as well and scores not far below it: the

@@ -15,11 +15,11 @@ import numpy as np
 
 from ..numbers import find_numbers, restate_in_english
 from ..question import QuestionInfo, short_place
+from ..relevance.directives import is_directive
+from ..relevance.evidence import Evidence, sentence_units, find_evidence
 from ..textnorm import normalize
 from .base import NOT_FOUND, Draft
 from .conflicts import conflict_lines, conflict_record, conflicting, spans_of
-from .directives import is_directive
-from .evidence import Evidence, sentence_units, find_evidence
 
 # Weight of the question-sentence cosine similarity next to the lexical
 # evidence score (~0-1.3). e5 similarities of related sentences differ by

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from ..question import QuestionInfo
+from ..relevance.directives import is_directive
 from ..textnorm import normalize
 from .attribution import in_scope
-from .directives import is_directive
 from .snapping import Snap, snap
 
 # An enumerated piece is a name or a short phrase: a longer one is a clause of

@@ -9,24 +9,24 @@ from dataclasses import replace
 from typing import Generator
 
 from ..question import QuestionInfo
+from ..relevance import RelevanceGate
+from ..relevance.directives import is_directive
+from ..relevance.evidence import Evidence, sentence_units
+from ..relevance.scoring import SPAN_TYPES
+from ..relevance.spans import direct_span
+from ..relevance.years import year_ok
 from ..textnorm import normalize
 from .base import NOT_FOUND, Answerer, Draft
-from .english import english_draft
-from .directives import is_directive
 from .conflicts import HEADINGS, conflict_lines, conflict_record, conflicting, same_year, source_label, spans_of
-from .evidence import Evidence, sentence_units
+from .english import english_draft
 from .lists import list_draft
-from .scoring import SPAN_TYPES
 from .snapping import rate_scope
-from .spans import direct_span
-from .years import year_ok
+
 
 class ExtractiveAnswerer(Answerer):
     name = "extractive"
 
     def __init__(self, idf=None, embedder=None, known=None, translate=None, gate=None):
-        from ..relevance import RelevanceGate
-
         self.idf = idf or (lambda term: 1.0)
         self.known = known  # term -> bool: does the corpus contain it
         self.embedder = embedder  # semantic sentence scores (English questions)

@@ -18,13 +18,13 @@ import re
 
 from ..numbers import find_numbers, restate_in_english
 from ..question import QuestionInfo
+from ..relevance.directives import is_directive
+from ..relevance.evidence import PERCENT_VALUE_RE, UNITS, names_other_metric, sentence_units
 from ..textnorm import normalize
 from .attribution import REASONS, attribute, in_scope, reason_text, split_items, strip_markers
-from .directives import is_directive
-from .evidence import PERCENT_VALUE_RE, UNITS, names_other_metric, sentence_units
 from .base import NOT_FOUND, Draft, says_not_found
-from .prompt import answer_shape
 from .enumeration import enumeration
+from .prompt import answer_shape
 from .snapping import clean_answer, compact, snap
 
 # The sentence shown under a factoid: whole up to this many characters, else

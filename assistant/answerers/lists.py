@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..relevance.evidence import place_scope, term_weights
 from ..textnorm import normalize
 from .base import Draft
-from .evidence import place_scope, term_weights
 
 MAX_POINTS = 6
 MIN_POINTS = 3

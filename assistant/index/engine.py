@@ -1,10 +1,6 @@
 """The retriever interface: what `Index` (and everything above it: answers,
-checks, UI, CLI, HTTP) reads from an index engine, and the one string-keyed
-factory that picks the engine (setting `index_backend`).
-
-    local   the index directory on this machine (store.py): BM25 postings + FAISS
-    milvus  a Milvus collection (Milvus Lite file or server, setting `milvus_uri`),
-            published from the local build (milvus.py)
+checks, UI, CLI, HTTP) reads from an index engine. The engines are picked by
+name in backends.py.
 
 Chunks are numbered 0..n-1 by the engine; `lexical_top` and `dense_top`
 return those numbers with their scores, best first."""
@@ -20,7 +16,6 @@ import numpy as np
 
 from ..chunking.chunker import Chunk
 from ..config import Config
-from ..errors import ConfigError
 
 
 class Engine(ABC):
@@ -80,28 +75,3 @@ class Engine(ABC):
 
     def known(self, token: str) -> bool:
         return self.doc_freq(token) is not None
-
-
-def _local():
-    from .local import LocalEngine
-
-    return LocalEngine
-
-
-def _milvus():
-    from .milvus import MilvusEngine
-
-    return MilvusEngine
-
-
-ENGINES: dict[str, Callable[[], type[Engine]]] = {"local": _local, "milvus": _milvus}
-
-
-def check_backend(name: str) -> None:
-    if name not in ENGINES:
-        raise ConfigError(f"unknown index_backend {name!r}; valid: {', '.join(ENGINES)}")
-
-
-def engine_class(name: str) -> type[Engine]:
-    check_backend(name)
-    return ENGINES[name]()

@@ -1,6 +1,6 @@
 """How BM25 and dense scores are combined. Each function takes {chunk: score}
 for the two retrievers and returns {chunk: fused score}; bench/fusion.py
-measures them side by side (results in eval/README.md)."""
+measures them side by side (results in docs/results.md)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,6 @@ def adaptive(bm25: dict[int, float], dense: dict[int, float], idf_mass: float,
     return minmax(bm25, dense, weight)
 
 
-FUSIONS = ("adaptive", "rrf", "bm25")
 
 
 def fuse(bm25: dict[int, float], dense: dict[int, float], idf_mass: float, config) -> dict[int, float]:

@@ -11,17 +11,15 @@ index as its build cache and publishes it (milvus_publish.py).
     <alias>_g<ms>_terms  term -> chunks containing it (doc_freq: idf for the answerers)
 
 Siblings are named from the collection the alias resolves to, so one alias
-switch changes everything at once. pymilvus is imported only here."""
+switch changes everything at once. Connections, naming and the manifest
+reader are in milvus_client.py, shared with the publisher."""
 
 from __future__ import annotations
 
 import json
-import logging
-import os
-import re
 import time
 import weakref
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from pathlib import Path
 from typing import Callable
 
@@ -29,173 +27,18 @@ import numpy as np
 
 from ..chunking.chunker import Chunk
 from ..config import Config
-from ..errors import ConfigError, IndexCorruptError, IndexNotFoundError, MissingDependencyError
+from ..errors import IndexCorruptError, IndexNotFoundError
 from . import store
 from .engine import Engine
+from .milvus_client import (
+    MANIFEST_KEY, client, collection_name, encode_term, generations, read_manifest, resolve, siblings, uri, users,
+)
 
-MANIFEST_KEY = "@manifest"
-DOC_PREFIX = "doc:"
 # Cache of `generation` (called on every HTTP request): describe_alias plus one
 # get cost ~1.7 ms on Lite (measured), so a 1 s staleness buys it back.
 GENERATION_TTL_S = 1.0
 CHUNK_CACHE = 4096  # chunks kept per engine (as ChunkStore): a search touches a few dozen
 TERM_CACHE = 1 << 16  # document frequencies kept per engine
-READ_BATCH = 5000  # rows per query_iterator page when reading the documents
-_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-# ---------------------------------------------------------------- connection
-
-def pymilvus():
-    try:
-        import pymilvus as module
-    except ImportError as exc:
-        raise MissingDependencyError("pymilvus", "milvus") from exc
-    return module
-
-
-def is_lite(uri: str) -> bool:
-    """A file path (no scheme) is a Milvus Lite database, opened in-process."""
-    return "://" not in uri
-
-
-def _uri(config: Config) -> str:
-    uri = config.milvus_uri
-    if not uri:
-        raise ConfigError('milvus_uri must be set for index_backend = "milvus"')
-    if not is_lite(uri):
-        return uri
-    if not uri.endswith(".db"):
-        # pymilvus recognises Milvus Lite by this suffix only.
-        raise ConfigError(f"milvus_uri {uri!r}: a Milvus Lite file must end in .db (or give http://host:19530)")
-    try:
-        import milvus_lite  # noqa: F401
-    except ImportError as exc:
-        raise MissingDependencyError("milvus-lite", "milvus") from exc
-    return os.path.abspath(uri)
-
-
-_clients: dict[tuple[str, str], object] = {}
-_users: Counter = Counter()  # open engines per connection: Lite is released only when none is left
-
-
-def client(config: Config):
-    """One client per (URI, token) per process. Nothing else is contacted:
-    Lite runs in this process behind a loopback port."""
-    key = (_uri(config), config.milvus_token)
-    if key not in _clients:
-        kwargs = {"token": config.milvus_token} if config.milvus_token else {}
-        _clients[key] = pymilvus().MilvusClient(uri=key[0], **kwargs)
-    return _clients[key]
-
-
-def release(config: Config, force: bool = False) -> None:
-    """Close a Milvus Lite database this process opened, unless an engine still
-    reads it (or `force`): Lite holds an exclusive lock on its file, so a
-    serving process can open it only once the builder has let go."""
-    key = (_uri(config), config.milvus_token)
-    if not is_lite(key[0]) or (_users[key] and not force):
-        return
-    existing = _clients.pop(key, None)
-    if existing is not None:
-        _loaded.difference_update({k for k in _loaded if k[0] == id(existing)})
-        existing.close()
-    from milvus_lite.server_manager import server_manager_instance
-
-    server_manager_instance.release_server(key[0])
-
-
-def collection_name(path: Path, config: Config) -> str:
-    """The alias: `milvus_collection`, or assistant_<index folder name>."""
-    name = config.milvus_collection or "assistant_" + re.sub(r"[^A-Za-z0-9_]", "_", Path(path).name)
-    if not _NAME_RE.match(name) or len(name) > 200:
-        raise ConfigError(f"milvus_collection {name!r}: use letters, digits and _ (not first), at most 200")
-    return name
-
-
-def siblings(real: str) -> tuple[str, str]:
-    return f"{real}_docs", f"{real}_terms"
-
-
-def resolve(cli, alias: str) -> str | None:
-    """The collection `alias` points at (None: no alias), loaded for reading.
-    list_aliases first: describe_alias of a missing alias logs an error."""
-    if alias not in cli.list_aliases().get("aliases", []):
-        return None
-    real = cli.describe_alias(alias)["collection_name"]
-    _load(cli, (real, *siblings(real)))
-    return real
-
-
-_loaded: set[tuple[int, str]] = set()
-
-
-def _load(cli, names) -> None:
-    """Load collections once per client: Lite forgets the load state when the
-    file is closed (a server remembers it)."""
-    for name in names:
-        if (id(cli), name) not in _loaded:
-            cli.load_collection(name)
-            _loaded.add((id(cli), name))
-
-
-# ---------------------------------------------------------------- terms
-
-def encode_term(token: str) -> str:
-    """One tokenizer term as one analyzer token. Lite's "standard" analyzer
-    splits on \\W (dropping the § bigram and ¤ character prefixes, merging those
-    views with jieba's words: CMRC R@1 0.966 vs 0.978 local) and lower-cases; the
-    encoding is injective and survives it and a server's "whitespace" one:
-    plain word characters as they are, prefixes as a _b/_c suffix, anything
-    else hex (encoded terms always contain "_"; the tokenizer's words never do
-    in the first two forms)."""
-    prefix, core = (token[0], token[1:]) if token[:1] in ("§", "¤") else ("", token)
-    if core and re.fullmatch(r"[^\W_]+", core) and core == core.lower():
-        return core + {"": "", "§": "_b", "¤": "_c"}[prefix]
-    return "_x" + token.encode("utf-8").hex()
-
-
-def decode_term(word: str) -> str:
-    if word.startswith("_x"):
-        return bytes.fromhex(word[2:]).decode("utf-8")
-    if word.endswith("_b"):
-        return "§" + word[:-2]
-    if word.endswith("_c"):
-        return "¤" + word[:-2]
-    return word
-
-
-def analyzer(uri: str) -> dict:
-    """Lite implements only "standard" (\\w+, lower-cased) and "jieba"; a server
-    has "whitespace". Over encoded terms both yield exactly our terms."""
-    return {"tokenizer": "standard"} if is_lite(uri) else {"tokenizer": "whitespace"}
-
-
-# ---------------------------------------------------------------- reading
-
-def read_manifest(cli, docs_collection: str) -> dict:
-    manifest, documents = None, {}
-    quiet = logging.getLogger("pymilvus")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # Lite has no server timestamps: a warning per iterator
-    try:
-        it = cli.query_iterator(docs_collection, batch_size=READ_BATCH, filter="", output_fields=["key", "json"])
-    finally:
-        quiet.setLevel(level)
-    try:
-        while rows := it.next():
-            for row in rows:
-                if row["key"] == MANIFEST_KEY:
-                    manifest = json.loads(row["json"])
-                else:
-                    documents[row["key"][len(DOC_PREFIX):]] = json.loads(row["json"])
-    finally:
-        it.close()
-    if manifest is None:
-        return None
-    # Documents in chunk order, as in the local manifest.
-    manifest["documents"] = dict(sorted(documents.items(), key=lambda kv: kv[1]["first_chunk"]))
-    return manifest
 
 
 class MilvusChunks:
@@ -239,22 +82,22 @@ class MilvusEngine(Engine):
 
     def __init__(self, config: Config, alias: str, real: str, manifest: dict, dense: bool):
         self.config, self.alias, self.real, self.manifest = config, alias, real, manifest
-        self.uri = _uri(config)
+        self.uri = uri(config)
         self.cli = client(config)
         self.chunks = MilvusChunks(self.cli, real, manifest)
         self._dense = dense
         self._terms = siblings(real)[1]
         self._df: OrderedDict[str, int | None] = OrderedDict()
         key = (self.uri, config.milvus_token)
-        _users[key] += 1
-        weakref.finalize(self, _users.subtract, [key])
+        users[key] += 1
+        weakref.finalize(self, users.subtract, [key])
 
     @classmethod
     def open(cls, path: Path, config: Config, verify: bool | None = None,
              wants_dense: Callable[[dict], bool] = lambda manifest: False) -> "MilvusEngine":
         cli = client(config)
         alias = collection_name(path, config)
-        where = f"Milvus {_uri(config)} collection {alias}"
+        where = f"Milvus {uri(config)} collection {alias}"
         real = resolve(cli, alias)
         manifest = read_manifest(cli, siblings(real)[0]) if real else None
         if manifest is None:
@@ -273,8 +116,8 @@ class MilvusEngine(Engine):
     def generation(path: Path, config: Config):
         """(collection the alias points at, publish id), at most GENERATION_TTL_S old."""
         alias = collection_name(path, config)
-        key = (_uri(config), alias)
-        cached = _generations.get(key)
+        key = (uri(config), alias)
+        cached = generations.get(key)
         if cached and time.monotonic() - cached[0] < GENERATION_TTL_S:
             return cached[1]
         cli = client(config)
@@ -283,7 +126,7 @@ class MilvusEngine(Engine):
         if real:
             rows = cli.get(siblings(real)[0], ids=[MANIFEST_KEY], output_fields=["json"])
             value = (real, json.loads(rows[0]["json"]).get("publish_id")) if rows else None
-        _generations[key] = (time.monotonic(), value)
+        generations[key] = (time.monotonic(), value)
         return value
 
     @property
@@ -343,8 +186,6 @@ class MilvusEngine(Engine):
         return self._df.get(token)
 
 
-_generations: dict[tuple[str, str], tuple[float, object]] = {}
-
 
 def dense_search_params(n: int) -> dict:
     from .dense import DenseIndex
@@ -353,10 +194,3 @@ def dense_search_params(n: int) -> dict:
     if n > DenseIndex.EXACT_MAX:
         params["params"] = {"ef": DenseIndex.HNSW_EF_SEARCH}
     return params
-
-
-def publish(data: store.IndexData, config: Config, rebuild: bool = False) -> str:
-    """Make Milvus reflect the local index `data`; returns a one-line notice."""
-    from .milvus_publish import publish as run
-
-    return run(data, config, rebuild)

@@ -20,7 +20,7 @@ import numpy as np
 from ..chunking.chunker import Chunk
 from ..config import Config
 from ..errors import AssistantError
-from . import milvus, store
+from . import milvus_client, store
 
 # Bump when the rows or the analysis change: a different format means a full rebuild.
 MILVUS_FORMAT = 1
@@ -40,26 +40,26 @@ PAUSE_ENV = "MILVUS_PUBLISH_TEST_PAUSE"
 
 
 def publish(data: store.IndexData, config: Config, rebuild: bool = False) -> str:
-    cli = milvus.client(config)
-    alias = milvus.collection_name(data.path, config)
-    real = milvus.resolve(cli, alias)
-    manifest = milvus.read_manifest(cli, milvus.siblings(real)[0]) if real else None
+    cli = milvus_client.client(config)
+    alias = milvus_client.collection_name(data.path, config)
+    real = milvus_client.resolve(cli, alias)
+    manifest = milvus_client.read_manifest(cli, milvus_client.siblings(real)[0]) if real else None
     try:
         _drop_leftovers(cli, alias, real)
         if rebuild or _needs_full(manifest, data, config):
             return _full(cli, data, config, alias, real)
         return _incremental(cli, data, config, alias, real, manifest)
     finally:
-        milvus._generations.pop((milvus._uri(config), alias), None)
-        milvus.release(config)  # Lite: lets a serving process open the file
+        milvus_client.forget_generation(config, alias)
+        milvus_client.release(config)  # Lite: lets a serving process open the file
 
 
 def _needs_full(manifest: dict | None, data: store.IndexData, config: Config) -> bool:
     if manifest is None or manifest.get("milvus_format") != MILVUS_FORMAT:
         return True
-    if milvus.is_lite(config.milvus_uri) and not LITE_INCREMENTAL and _changed(manifest, data):
+    if milvus_client.is_lite(config.milvus_uri) and not LITE_INCREMENTAL and _changed(manifest, data):
         return True
-    if manifest.get("analyzer") != milvus.analyzer(milvus._uri(config)):
+    if manifest.get("analyzer") != milvus_client.analyzer(milvus_client.uri(config)):
         return True
     if manifest.get("format_version") != data.manifest.get("format_version"):
         return True
@@ -86,7 +86,7 @@ def _create(cli, real: str, config: Config, dim: int | None, n: int) -> None:
     schema.add_field("doc_id", DataType.VARCHAR, max_length=512)
     schema.add_field("chunk", DataType.VARCHAR, max_length=MAX_VARCHAR)
     schema.add_field("terms", DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True,
-                     analyzer_params=milvus.analyzer(milvus._uri(config)))
+                     analyzer_params=milvus_client.analyzer(milvus_client.uri(config)))
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     schema.add_function(Function(name="bm25", function_type=FunctionType.BM25,
                                  input_field_names=["terms"], output_field_names=["sparse"]))
@@ -109,7 +109,7 @@ def _create(cli, real: str, config: Config, dim: int | None, n: int) -> None:
                             params={"M": DenseIndex.HNSW_M, "efConstruction": DenseIndex.HNSW_EF_CONSTRUCTION})
     cli.create_collection(real, schema=schema, index_params=index)
     cli.load_collection(real)
-    docs, terms = milvus.siblings(real)
+    docs, terms = milvus_client.siblings(real)
     _create_kv(cli, docs, "key", [("json", DataType.VARCHAR, {"max_length": MAX_VARCHAR})])
     _create_kv(cli, terms, "term", [("df", DataType.INT64, {})])
 
@@ -128,7 +128,7 @@ def _create_kv(cli, name: str, key: str, fields: list) -> None:
 
 
 def _drop_generation(cli, real: str) -> None:
-    for name in (real, *milvus.siblings(real)):
+    for name in (real, *milvus_client.siblings(real)):
         if cli.has_collection(name):
             cli.drop_collection(name)
 
@@ -169,7 +169,7 @@ class _Local:
     def row(self, i: int, number: int, doc_id: str) -> tuple[dict, list[str]]:
         chunk = self.data.chunks.raw(i, i + 1).decode("utf-8").rstrip("\n")
         tokens = self.tokenize(Chunk.from_dict(json.loads(chunk)).index_text())
-        words = " ".join(milvus.encode_term(t) for t in tokens)
+        words = " ".join(milvus_client.encode_term(t) for t in tokens)
         for name, value in (("chunk", chunk), ("terms", words)):
             if len(value.encode("utf-8")) > MAX_VARCHAR:
                 raise AssistantError(f"chunk {i} of {doc_id}: its {name} exceed Milvus's {MAX_VARCHAR} bytes; "
@@ -203,14 +203,14 @@ def _head(data: store.IndexData, documents: dict, next_chunk: int, uri: str) -> 
     """The Milvus manifest: the local one's settings, identity and skipped
     files, with Milvus chunk numbering."""
     m = {k: v for k, v in data.manifest.items() if k not in ("files", "documents")}
-    m.update(milvus_format=MILVUS_FORMAT, analyzer=milvus.analyzer(uri), local_index=str(data.path),
+    m.update(milvus_format=MILVUS_FORMAT, analyzer=milvus_client.analyzer(uri), local_index=str(data.path),
              n_chunks=sum(d["n_chunks"] for d in documents.values()), next_chunk=next_chunk,
              publish_id=time.time_ns(), published_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
     return m
 
 
 def _kv_rows(documents: dict, ids) -> list[dict]:
-    return [{"key": milvus.DOC_PREFIX + d, "json": json.dumps(documents[d], ensure_ascii=False), "pad": PAD}
+    return [{"key": milvus_client.DOC_PREFIX + d, "json": json.dumps(documents[d], ensure_ascii=False), "pad": PAD}
             for d in ids]
 
 
@@ -219,7 +219,7 @@ def _write_manifest(cli, docs: str, head: dict) -> None:
     if len(text.encode("utf-8")) > MAX_VARCHAR:
         raise AssistantError(f"the index manifest ({len(text)} characters, mostly skipped files) exceeds "
                              f"Milvus's {MAX_VARCHAR} bytes")
-    cli.upsert(docs, [{"key": milvus.MANIFEST_KEY, "json": text, "pad": PAD}])
+    cli.upsert(docs, [{"key": milvus_client.MANIFEST_KEY, "json": text, "pad": PAD}])
     cli.flush(docs)
 
 
@@ -237,13 +237,13 @@ def _write_terms(cli, name: str, rows: list[dict]) -> None:
 # ---------------------------------------------------------------- full and incremental
 
 def _full(cli, data: store.IndexData, config: Config, alias: str, previous: str | None) -> str:
-    uri = milvus._uri(config)
+    uri = milvus_client.uri(config)
     real = f"{alias}_g{time.time_ns() // 1_000_000}"
     local = _Local(data, config)
     n = data.manifest.get("n_chunks", 0)
     dim = local.vectors.shape[1] if local.vectors is not None and len(local.vectors) else None
     _create(cli, real, config, dim, n)
-    docs, terms = milvus.siblings(real)
+    docs, terms = milvus_client.siblings(real)
     # Everything inserted, then one flush: Lite keeps BM25 statistics per
     # segment, so one segment gives the local index's idf exactly.
     vocabulary = _insert_documents(cli, real, local, [(d, m["first_chunk"]) for d, m in data.documents.items()])
@@ -285,12 +285,12 @@ def _changed(manifest: dict, data: store.IndexData) -> bool:
 
 
 def _incremental(cli, data: store.IndexData, config: Config, alias: str, real: str, manifest: dict) -> str:
-    uri = milvus._uri(config)
+    uri = milvus_client.uri(config)
     mdocs, ldocs = manifest["documents"], data.documents
     stale, fresh = _differences(manifest, data)
     if not stale and not fresh and all(manifest.get(k) == data.manifest.get(k) for k in _HEAD_KEYS):
         return f"Milvus {uri} collection {alias} is up to date ({manifest['n_chunks']} chunks)"
-    docs, terms = milvus.siblings(real)
+    docs, terms = milvus_client.siblings(real)
     next_chunk = int(manifest["next_chunk"])
     cli.delete(real, filter=f"id >= {next_chunk}")  # rows of a publish killed before its manifest
     old_ids = [i for d in stale for i in range(mdocs[d]["first_chunk"], mdocs[d]["first_chunk"] + mdocs[d]["n_chunks"])]
@@ -312,7 +312,7 @@ def _incremental(cli, data: store.IndexData, config: Config, alias: str, real: s
         cli.delete(real, ids=old_ids)
     if fresh:
         cli.upsert(docs, _kv_rows(documents, fresh))
-    removed = [milvus.DOC_PREFIX + d for d in stale if d not in ldocs]
+    removed = [milvus_client.DOC_PREFIX + d for d in stale if d not in ldocs]
     if removed:
         cli.delete(docs, ids=removed)
     for name in (real, terms):
@@ -328,7 +328,7 @@ def _stored_terms(cli, real: str, ids: list[int]) -> set[str]:
     found: set[str] = set()
     for lo in range(0, len(ids), INSERT_BATCH):
         for row in cli.get(real, ids=ids[lo : lo + INSERT_BATCH], output_fields=["terms"]):
-            found.update(milvus.decode_term(w) for w in row["terms"].split())
+            found.update(milvus_client.decode_term(w) for w in row["terms"].split())
     return found
 
 

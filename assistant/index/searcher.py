@@ -18,7 +18,8 @@ from ..textnorm import CJK, normalize
 from ..tokenize import get_tokenizer
 from . import fusion
 from .builder import default_index_path
-from .engine import Engine, engine_class
+from .backends import engine_class
+from .engine import Engine
 
 
 # Score factor for an English question's candidates that never name its place (0.5

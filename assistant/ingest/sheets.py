@@ -21,8 +21,8 @@ from typing import Iterable
 
 from ..errors import DocumentError
 from ..textnorm import CJK
+from .archive import check_zip_bounds
 from .base import LoadedText, LoadOptions
-from .office import check_zip_bounds
 
 # Rows kept per sheet (and per CSV file). Each data row is one chunk; a PDF at
 # the page limit (1,000 pages) gives some 10,000-20,000 chunks, so one sheet may

@@ -16,7 +16,7 @@ from ..config import Config
 from ..documents import LoadOptions, read_document
 from ..errors import AssistantError, DocumentError
 from ..index import Index, build_index
-from ..index.engine import engine_class
+from ..index.backends import engine_class
 from ..pipeline import Assistant
 from .uploads import UploadRejected, store_upload
 

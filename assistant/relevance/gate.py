@@ -10,7 +10,7 @@ way. Coverage alone (the share of the question's idf-weighted terms near the
 best clause, the gate before this one) refused 30 % of answerable questions to
 refuse 88 % of unanswerable ones; at the shipped threshold (0.5) this model
 refuses 4 % to refuse 79 % (DRCD: 10 % and 80 %; chart and tables:
-eval/results/abstention.png, eval/README.md). Hard rules come first: no clause matching the
+eval/results/abstention.png, docs/results.md). Hard rules come first: no clause matching the
 question, or a figure asked for and none in the best clause, is a refusal."""
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from .answerers.evidence import PERCENT_VALUE_RE, Evidence, find_evidence, idf_from, known_from, term_weights
-from .answerers.scoring import POOL, rerank, unique_sentences
-from .config import Config
-from .question import QuestionInfo
-from .textnorm import normalize
+from .evidence import PERCENT_VALUE_RE, Evidence, find_evidence, idf_from, known_from, term_weights
+from .scoring import POOL, rerank, unique_sentences
+from ..config import Config
+from ..question import QuestionInfo
+from ..textnorm import normalize
 
 FEATURES = ("coverage", "unknown", "in_top", "rare_in_top", "dense", "lexical")
 # Logistic-regression weights (FEATURES order, then the intercept), fitted by
