@@ -125,8 +125,8 @@ class Assistant:
         if draft.stopped in ("timeout", "cut"):
             timings["time_limit_s"] = answer.timings["time_limit_s"] = self.config.llm_time_limit
         if reason is None:
-            if draft.stopped == "cut":
-                answer.text = f"{answer.text}\n{CUT_NOTE['en' if info.english else 'zh']}"
+            if draft.stopped in CUT_NOTES:
+                answer.text = f"{answer.text}\n{CUT_NOTES[draft.stopped]['en' if info.english else 'zh']}"
             if draft.dropped:
                 answer.text = f"{answer.text}\n{DROPPED_NOTE['en' if info.english else 'zh'].format(n=len(draft.dropped))}"
                 answer.dropped_items = list(draft.dropped)
@@ -241,9 +241,15 @@ FALLBACK_NOTE = {
 
 
 # A list the model was still writing at llm_time_limit: its complete points are shown.
-CUT_NOTE = {
-    "zh": "⚠ 模型到生成时限时还在写，以上只列出已写完并核实的要点。",
-    "en": "⚠ The model was still writing at the time limit; only the points it finished, verified, are listed.",
+CUT_NOTES = {
+    "cut": {
+        "zh": "⚠ 模型到生成时限时还在写，以上只列出已写完并核实的要点。",
+        "en": "⚠ The model was still writing at the time limit; only the points it finished, verified, are listed.",
+    },
+    "trimmed": {
+        "zh": "⚠ 模型的回答超出长度上限，以上只列出已写完并核实的内容。",
+        "en": "⚠ The model's answer ran past its length limit; only what it finished, verified, is shown.",
+    },
 }
 # Items of a model's answer that no passage supports are left out, and counted.
 DROPPED_NOTE = {

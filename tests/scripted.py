@@ -1,6 +1,6 @@
 """A scripted answerer in the manner of simonw/llm's MockModel: it plays back
 text queued with `enqueue`, through the same guards as the llama and openai
-answerers (question-type length, repetition, echo, time limit), so the checks
+answerers (question-type token limit, repetition, echo, time limit), so the checks
 on generated answers are tested without reaching into a real model."""
 
 from __future__ import annotations
@@ -29,8 +29,19 @@ class ScriptedAnswerer(Answerer):
         self.calls.append({"question": question, "passages": len(passages),
                            "max_tokens": answer_tokens(info, self.max_tokens)})
         pieces: list[str] = []
-        stopped = yield from relay(guarded(iter(self._queue.pop(0)), question, self.time_limit), pieces)
+        tokens = _capped(self._queue.pop(0), answer_tokens(info, self.max_tokens))
+        stopped = yield from relay(guarded(tokens, question, self.time_limit), pieces)
         return Draft("".join(pieces).strip(), stopped=stopped)
+
+
+def _capped(pieces: Iterable[str], limit: int) -> Generator[str, None, str | None]:
+    """Each queued piece is one token: past the answer's token limit the model
+    stops, as llama.cpp does, saying "length"."""
+    for n, piece in enumerate(pieces):
+        if n == limit:
+            return "length"
+        yield piece
+    return None
 
 
 class ScriptedOCR:

@@ -128,6 +128,20 @@ def test_a_sentence_with_an_invented_date_is_dropped_and_counted(scripted):
     assert cited and all("位列全国第九" in c.quote for c in cited)
 
 
+def test_an_answer_stopped_at_the_token_limit_shows_only_its_finished_sentences(seed_index):
+    """Each scripted piece is one token: the second is the last the limit allows,
+    and the sentence it starts is never shown half-written."""
+    model = ScriptedAnswerer(max_tokens=2)
+    assistant = Assistant(seed_index, model, seed_index.config)
+    finished = "重庆市信息化综合发展水平位列全国第九。"
+    answer = _ask(assistant, model, "重庆市信息化综合发展水平怎么样？",
+                  [finished, "19项指标处于全国", "第一梯队。", "此句不会写出。"])
+    assert answer.fallback_reason is None
+    lines = answer.text.splitlines()
+    assert lines[0] == "重庆市信息化综合发展水平位列全国第九[1]。" and "19项指标处于全国" not in answer.text
+    assert lines[-1].startswith("⚠ 模型的回答超出长度上限")
+
+
 def test_a_list_item_from_no_passage_is_dropped_and_the_real_ones_cited(scripted):
     assistant, model = scripted
     question = "数字重庆建设取得了哪些主要成效？"
@@ -287,6 +301,10 @@ def test_a_figure_in_another_unit_than_asked_is_not_the_answer():
     assert refused.unsupported == "问的是多少万辆，资料中的数字是另一种单位"
     shown = ground(Draft("8400"), analyze("2024年重庆上架了多少个数据产品？"), hits)
     assert shown.unsupported is None and shown.text.startswith("8400余个 [1]")
+    # Pages and lengths are units too: the figure is shown with the passage's unit.
+    book = [_hit("该书长约14公尺，折叠成39.5乘39平方公分大小的页面。原有40页，现存36页。", doc_id="codex")]
+    assert ground(Draft("36"), analyze("这部手抄本现存多少页？"), book).text.startswith("36页 [1]")
+    assert ground(Draft("14"), analyze("这部书有多长？"), book).text.startswith("14公尺 [1]")
 
 
 def test_a_figure_of_another_measure_is_not_the_answer():

@@ -38,8 +38,10 @@ class Draft:
     abstained: bool = False
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # [n] -> span in quote
     # Why generation was cut short: "repetition", "echo" (the question written
-    # back), "timeout"; "cut": a list stopped at the time limit whose complete
-    # points are kept (answerers/grounded.py); None when the model finished.
+    # back), "timeout", "length" (max tokens); after grounding, "cut": a list
+    # stopped at the time limit whose complete points are kept, "trimmed": an
+    # answer stopped at max tokens whose complete sentences or points are kept
+    # (answerers/grounded.py); None when the model finished.
     stopped: str | None = None
     # Sources that disagree on the figure asked for (answerers/conflicts.py:
     # conflict_record), shown in the text and kept machine-readable in Answer.conflicts.
@@ -125,10 +127,16 @@ def echoes(text: str, question: str) -> bool:
 def guarded(pieces: Iterable[str], question: str, time_limit: float) -> Generator[str, None, str | None]:
     """The model's text pieces, passed on until it finishes, loops, writes the
     question back or runs past `time_limit` seconds. Returns why it was stopped
-    (None: it finished by itself)."""
+    (None: it finished by itself; "length": the model's own token limit, when
+    `pieces` is a generator that returns it)."""
     started = time.perf_counter()
     text = ""
-    for piece in pieces:
+    source = iter(pieces)
+    while True:
+        try:
+            piece = next(source)
+        except StopIteration as end:
+            return end.value
         text += piece
         yield piece
         if repeats(text):
@@ -137,7 +145,6 @@ def guarded(pieces: Iterable[str], question: str, time_limit: float) -> Generato
             return "echo"
         if time.perf_counter() - started > time_limit:
             return "timeout"
-    return None
 
 
 def relay(generation: Generator[str, None, str | None], pieces: list[str]) -> Generator[str, None, str | None]:

@@ -41,6 +41,7 @@ _ASKED_UNIT_RE = re.compile(rf"(?:多少|几)((?:[万亿千百]{{0,2}})(?:{_UNIT
 _FIGURE_UNIT_RE = re.compile(rf"[\d.,]*\d(?:\s*[余多])?\s*((?:[万亿千百]{{0,2}})(?:{_UNIT_ALT}))?")
 # A factoid answer longer than this is a sentence: checked as prose, not snapped.
 SHORT_ANSWER_CHARS = 24
+_SENTENCE_ENDS = "。！？!?；"
 UNSUPPORTED = {"zh": "答案在资料中找不到", "en": "the answer is not in the passages"}
 
 
@@ -53,11 +54,13 @@ def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None, idf=No
         return draft
     if _refuses(raw):
         return Draft(NOT_FOUND["en" if info.english else "zh"], abstained=True, stopped=draft.stopped)
-    if draft.stopped == "timeout" and answer_shape(info) == "list" and "\n" in raw:
-        # The points written in full before the time limit still stand: the
-        # line being written is dropped, and the answer says it was cut short.
-        draft = Draft(raw.rsplit("\n", 1)[0], stopped="cut")
-        raw = draft.text
+    if draft.stopped in ("timeout", "length"):
+        # What was written in full before the time or token limit still stands:
+        # the point or sentence being written is dropped, and the answer says so.
+        finished = _finished(raw, answer_shape(info) == "list", draft.stopped == "length")
+        if finished:
+            draft = Draft(finished, stopped="cut" if draft.stopped == "timeout" else "trimmed")
+            raw = finished
     if answer_shape(info) == "factoid":
         short = len(raw) <= SHORT_ANSWER_CHARS and "\n" not in raw
         terms = (idf, known)
@@ -123,6 +126,17 @@ def _enumerated(raw: str, draft: Draft, info: QuestionInfo, passages: list, weig
     text = f"{head}\n{others.text}" if others.shown else head
     return Draft(text, spans={**others.spans, n: run.sentence}, stopped=draft.stopped,
                  dropped=[i.text for i in others.dropped])
+
+
+def _finished(raw: str, listed: bool, any_text: bool) -> str | None:
+    """The points (a list) or, at the token limit, the sentences finished
+    before generation stopped; None when nothing was finished."""
+    if listed:
+        return raw.rsplit("\n", 1)[0] if "\n" in raw else None
+    if not any_text:
+        return None
+    end = max(raw.rfind(p) for p in _SENTENCE_ENDS)
+    return raw[:end + 1].strip() if end > 0 else None
 
 
 def _refuses(raw: str) -> bool:

@@ -61,20 +61,24 @@ class LlamaAnswerer(Answerer):
 
     def _generate(self, prompt, max_tokens: int):
         """Text pieces from the model: chat messages through the GGUF's template,
-        or a plain prompt for a base model."""
+        or a plain prompt for a base model. Returns "length" when the model
+        stopped at `max_tokens`."""
         if self.chat:
             stream = self.llm.create_chat_completion(
                 prompt, stream=True, max_tokens=max_tokens, temperature=self.temperature, stop=CHAT_STOP,
             )
-            pieces = (chunk["choices"][0]["delta"].get("content") for chunk in stream)
         else:
             stream = self.llm.create_completion(
                 prompt, stream=True, max_tokens=max_tokens, temperature=self.temperature, stop=COMPLETION_STOP,
             )
-            pieces = (chunk["choices"][0].get("text") for chunk in stream)
-        for piece in pieces:
+        finish = None
+        for chunk in stream:
+            choice = chunk["choices"][0]
+            piece = choice["delta"].get("content") if self.chat else choice.get("text")
+            finish = choice.get("finish_reason") or finish
             if piece:
                 yield piece
+        return "length" if finish == "length" else None
 
     def answer(self, question: str, info: QuestionInfo, passages: list, history=None) -> Generator[str, None, Draft]:
         if self.chat:

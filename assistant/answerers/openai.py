@@ -75,6 +75,7 @@ class OpenAIAnswerer(Answerer):
 
         body = {"model": self.model, "messages": messages, "stream": True, "stop": CHAT_STOP,
                 "max_tokens": max_tokens, "temperature": self.temperature}
+        finish = None
         try:
             with self.client.stream("POST", "/chat/completions", json=body) as response:
                 if response.status_code != 200:
@@ -90,10 +91,12 @@ class OpenAIAnswerer(Answerer):
                         break
                     choices = json.loads(data).get("choices") or [{}]
                     piece = (choices[0].get("delta") or {}).get("content")
+                    finish = choices[0].get("finish_reason") or finish
                     if piece:
                         yield piece
         except httpx.HTTPError as exc:
             raise ModelError(f"OpenAI-compatible server at {self.base_url} failed: {exc}") from exc
+        return "length" if finish == "length" else None
 
     def answer(self, question: str, info: QuestionInfo, passages: list, history=None) -> Generator[str, None, Draft]:
         messages, _, self.last_prompt_tokens = build_messages(
