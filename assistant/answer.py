@@ -67,7 +67,7 @@ class Answer:
     # "citations": [2], "doc_ids": [...]}, ...]}] (answerers/conflicts.py).
     conflicts: list[dict] = field(default_factory=list)
     # Numbers of an answer about one year that the cited passages state only
-    # for another year (answerers/years.py); flagged like unverified numbers.
+    # for another year (relevance/years.py); flagged like unverified numbers.
     off_year_numbers: list[str] = field(default_factory=list)
     # Items of a model's answer that no passage supports: left out of `text`
     # (which says how many), kept here for debugging, never displayed.

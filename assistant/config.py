@@ -76,7 +76,7 @@ class Config:
     glossary: str = ""
     diversity: float = 0.85  # score multiplier per earlier hit from the same document
 
-    # Relevance gate (assistant/relevance.py): the probability, under a model fitted on
+    # Relevance gate (assistant/relevance/gate.py): the probability, under a model fitted on
     # the abstention probe (bench/abstention.py), that the passages answer the
     # question. 0.5: the fewest answerable refusals with >= 0.8 of the probe's
     # unanswerable questions refused on CMRC and DRCD (docs/results.md).

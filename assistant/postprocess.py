@@ -103,7 +103,7 @@ def flag_numbers(text: str, missing: list[str], english: bool) -> str:
 
 def off_year_numbers(text: str, chunks: list, years: list[int], question: str = "") -> list[str]:
     """For a question about one year: numbers of the answer its cited passages
-    (`chunks`) state only in sentences about another year (answerers/years.py),
+    (`chunks`) state only in sentences about another year (relevance/years.py),
     e.g. the 2023 figure quoted from the 2024 report's "较2023年…" neighbour,
     or a note's "2024年…2495万人" cited for 2022. Numbers not in the passages
     at all are check_numbers' business; the question's own count as stated."""

@@ -37,6 +37,9 @@ _FILLER = {
 }
 # Verbs that introduce a figure: kept, but they weigh little.
 SOFT_TERMS = {"达到", "累计", "超过", "突破", "增至", "升至", "增长到", "提升到", "截至", "截止", "新增", "建成", "实现"}
+# Words that may stand right before a metric without changing it ("全省…实现营业收入",
+# "其中软件业务收入"): verbs introducing a figure, and the fillers above.
+GRAMMAR_WORDS = frozenset(SOFT_TERMS | _FILLER)
 # Provincial-level divisions and the cities of the seed reports: places are
 # constraints on where the answer may come from, not words to match.
 PROVINCES = set(

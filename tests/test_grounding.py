@@ -113,6 +113,20 @@ def test_english_figures_are_the_passages_with_a_computed_reading(scripted):
     assert all(c.doc_id == REPORT_2024 for c in _cited_for(answer, "2495万人"))
 
 
+@pytest.mark.parametrize("question, written, shown", [
+    ("2024年四川省电子信息产业营业收入是多少？", "16853亿元", "16853亿元"),  # "全省…实现营业收入16853亿元"
+    ("2024年四川省软件业务收入是多少？", "6060.0亿元", "6060.0亿元"),  # "其中软件业务收入6060.0亿元"
+    ("“十四五”期间重庆千兆宽带用户数增长到了多少？", "422万户", "422万户"),  # "从4.5万户增长至422万户"
+    ("重庆“满天星”行动计划累计发布了多少项应用场景？", "128批3206项", "3206项"),  # the figure in the unit asked
+])
+def test_a_right_figure_is_not_refused_as_another_metrics(scripted, question, written, shown):
+    """A verb or filler before the metric ("实现", "其中") or a figure before it
+    is no modifier; of two figures, the one in the unit asked is the answer."""
+    assistant, model = scripted
+    answer = _ask(assistant, model, question, [written])
+    assert answer.fallback_reason is None and answer.text.startswith(f"{shown} ["), answer.text
+
+
 # ------------------------------------------------------------------ lists and explanations
 
 

@@ -15,6 +15,7 @@ Whether the result may be shown is then decided by the pipeline's checks."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..numbers import find_numbers, restate_in_english
 from ..question import QuestionInfo
@@ -169,6 +170,9 @@ def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, terms, 
     if info.expects in FIGURE_TYPES and missing:  # "平均PUE": a figure of a sentence without PUE is another metric's
         return Draft(raw, stopped=draft.stopped, refuted=value, unsupported=REASONS["metric", lang].format(clause="、".join(missing)))
     unit = asked_unit(info.text)
+    if unit and not unit_agrees(chunk.quote, found.span, unit) and (narrow := _figure_in(chunk.quote, found.span, unit)):
+        found = replace(found, span=narrow)  # "128批3206项" asked "多少项": the figure in the unit asked
+        value = found.text(chunk.quote).strip()
     if unit and not unit_agrees(chunk.quote, found.span, unit):
         return Draft(raw, stopped=draft.stopped, refuted=value, unsupported=REASONS["unit", lang].format(unit=unit))
     # A rate shown with its qualifier names its metric (snapping.rate_scope).
@@ -189,6 +193,15 @@ def asked_unit(question: str) -> str | None:
     """The unit a figure question names ("多少万辆" -> "万辆", "几个" -> "个")."""
     m = _ASKED_UNIT_RE.search(normalize(question))
     return m.group(1) if m else None
+
+
+def _figure_in(quote: str, span: tuple[int, int], unit: str) -> tuple[int, int] | None:
+    """The span of the figure inside `span` written with `unit`, if any."""
+    text = normalize(quote)
+    for m in _FIGURE_UNIT_RE.finditer(text, span[0], span[1]):
+        if m.group(1) and unit_agrees(quote, (m.start(), m.end()), unit):
+            return m.start(), m.end()
+    return None
 
 
 def unit_agrees(quote: str, span: tuple[int, int], unit: str) -> bool:

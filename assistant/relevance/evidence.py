@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ..chunking.chunker import Chunk
-from ..question import GAZETTEER, PROVINCES, SOFT_TERMS, QuestionInfo
+from ..question import GAZETTEER, GRAMMAR_WORDS, PROVINCES, SOFT_TERMS, QuestionInfo
 from ..textnorm import CJK, normalize
 from .directives import DIRECTIVE_FACTOR, is_directive
 from .years import year_ok
@@ -25,6 +25,7 @@ UNITS = sorted(
     key=len, reverse=True,
 )
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
+_FIGURE_END_RE = re.compile(rf"\d(?:[万亿千百]{{0,2}}(?:{_UNIT_ALT}))?$")
 VALUE_RE = re.compile(
     rf"(?:超过|超|近|约|逾|接近|不到)?(?<![\d.])\d+(?:[.,]\d+)*(?:[万萬亿億千]{{0,2}})(?:余|多)?(?:{_UNIT_ALT})?",
     re.I,  # matched on lower-cased text: "gb", "eflops"
@@ -53,7 +54,7 @@ class Evidence:
     # The counted thing carries a modifier the question lacks ("网络安全业务收入"
     # for "软件业务收入"): the clause measures another metric.
     other_metric: bool = False
-    # The sentence scorer's score (answerers/scoring.py), once it has ranked this clause.
+    # The sentence scorer's score (relevance/scoring.py), once it has ranked this clause.
     rank_score: float | None = None
 
     @property
@@ -300,16 +301,21 @@ def _modifier_factor(focus: str, clause_norm: str, info: QuestionInfo) -> float:
 
 def _mention_factor(clause_norm: str, pos: int, terms: list[str], question: str) -> float:
     # Walk left over the question's own words ("网络" in "网络零售额").
-    moved = True
+    moved, walked = True, False
     while moved:
         moved = False
         for t in terms:
             if len(t) >= 2 and clause_norm.endswith(t, 0, pos):
                 pos -= len(t)
-                moved = True
+                moved = walked = True
     if pos < 2:
         return 1.0
     before = clause_norm[pos - 2 : pos]
+    # A verb or filler before the question's own qualifier ("实现营业收入", "其中软件业务
+    #收入") changes nothing; before the bare counted word ("建成规模" for "网民规模") it
+    # stands where the question's qualifier should.
+    if (walked and before in GRAMMAR_WORDS) or _FIGURE_END_RE.search(clause_norm, 0, pos):
+        return 1.0  # ...nor does a figure ("从4.5万户增长至…": no qualifier at all)
     if re.fullmatch(f"[{CJK}]{{2}}", before) and before not in question and before[-1] not in "的年市省达":
         return 0.5
     return 1.0

@@ -81,7 +81,7 @@ class RelevanceGate:
 
     def assess(self, info: QuestionInfo, passages: list, rank: bool = True) -> Relevance:
         """The score is the lexical best clause's (as fitted); the evidence is
-        re-ordered by the sentence scorer (answerers/scoring.py), except that a
+        re-ordered by the sentence scorer (relevance/scoring.py), except that a
         figure the value-aware lexical order found next to its metric stays
         first (seed figure questions: 0.95 either way on CMRC's few, 5 lost on
         the seeds' when re-ordered). A figure failing the rules is a refusal."""
