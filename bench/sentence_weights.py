@@ -1,4 +1,4 @@
-"""Fit the evidence-sentence scorer (assistant/answerers/scoring.py).
+"""Fit the evidence-sentence scorer (assistant/relevance/scoring.py).
 
 For a fixed sample of CMRC 2018 dev questions (fit) and DRCD dev questions
 (check), the clauses `find_evidence` proposes from the retrieved passages are

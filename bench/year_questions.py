@@ -1,5 +1,5 @@
 """Questions about one year, answered with and without undated passages that
-name no year (assistant/answerers/years.py: UNDATED_ANSWERS).
+name no year (assistant/relevance/years.py: UNDATED_ANSWERS).
 
 Every one-year question of CMRC 2018 dev (625 of its 848 articles are
 undated: no date near the top), answered extractively over the default index of its

@@ -381,3 +381,6 @@ def test_a_sentence_copied_with_small_changes_is_shown_in_the_passages_words(wri
     quote = "尼高·高华是英格兰足球运动员。尼高·高华因伤错过了1998年世界杯。他后来转会。"
     sentence = (quote.index("尼高·高华因"), quote.index("他后来"))
     assert verbatim(written, quote, sentence) == (shown or written)
+    # Half of a passage's quotation ("1361”整体构架") is never shown: the model's words stay.
+    framework = "迭代优化数字重庆“1361”整体构架，积极探索超大城市现代化治理新路子。"
+    assert verbatim("1361整体构架", framework, (0, len(framework))) == "1361整体构架"

@@ -228,7 +228,7 @@ def test_missing_pymilvus_names_the_extra(config, tmp_path, monkeypatch):
     from assistant.errors import MissingDependencyError
 
     monkeypatch.setitem(sys.modules, "pymilvus", None)
-    monkeypatch.setattr(milvus, "_clients", {})
+    monkeypatch.setattr(milvus_client, "_clients", {})
     with pytest.raises(MissingDependencyError, match=r"assistant\[milvus\]"):
         Index.load(tmp_path / "idx", config.replace(index_backend="milvus", milvus_uri=str(tmp_path / "other.db")))
     shutil.rmtree(tmp_path / "other.db", ignore_errors=True)

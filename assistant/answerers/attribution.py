@@ -51,6 +51,7 @@ _LATIN_NAME_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.+\-]*[0-9A-Z][A
 # ending this near a clause boundary is shown to it.
 _CLAUSE_TAIL_RE = re.compile(r"[^，。；！？,;:：\n]{0,6}(?=[，。；！？,;:：\n]|$)")
 _CLAUSE_HEAD_RE = re.compile(r"(?:(?<=[，。；！？,;:：\n])|^)[^，。；！？,;:：\n]{0,6}$")
+_PAIRS = ("“”", "《》", "（）", "()", "「」", "『』", "‘’")
 _QUOTED_RE = re.compile(r"[《“「『]([^》”」』]{2,40})[》”」』]")
 
 
@@ -246,7 +247,10 @@ def verbatim(text: str, quote: str, sentence: tuple[int, int]) -> str:
     head = _CLAUSE_HEAD_RE.search(passage[:start])
     tail = _CLAUSE_TAIL_RE.match(passage, end)
     start, end = head.start() if head else start, tail.end() if tail else end
-    return passage[start:end].strip().rstrip(_SENTENCE_END + "，,") + text[len(body):]
+    piece = passage[start:end].strip().rstrip(_SENTENCE_END + "，,")
+    if any(piece.count(a) != piece.count(b) for a, b in _PAIRS):
+        return text  # "1361”整体构架": half a quotation is not shown
+    return piece + text[len(body):]
 
 
 def _directive(quote: str, span: tuple[int, int] | None) -> bool:

@@ -79,7 +79,7 @@ def _needs_full(manifest: dict | None, data: store.IndexData, config: Config) ->
 # ---------------------------------------------------------------- collections
 
 def _create(cli, real: str, config: Config, dim: int | None, n: int) -> None:
-    pm = milvus.pymilvus()
+    pm = milvus_client.pymilvus()
     DataType, Function, FunctionType = pm.DataType, pm.Function, pm.FunctionType
     schema = cli.create_schema(auto_id=False)
     schema.add_field("id", DataType.INT64, is_primary=True)
@@ -115,7 +115,7 @@ def _create(cli, real: str, config: Config, dim: int | None, n: int) -> None:
 
 
 def _create_kv(cli, name: str, key: str, fields: list) -> None:
-    pm = milvus.pymilvus()
+    pm = milvus_client.pymilvus()
     schema = cli.create_schema(auto_id=False)
     schema.add_field(key, pm.DataType.VARCHAR, is_primary=True, max_length=1024)
     for field, kind, kwargs in fields:
