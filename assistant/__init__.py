@@ -34,7 +34,7 @@ from .index import Engine, Index, IndexReport, SearchHit, build_index
 from .answer import Answer, Citation, Preview
 from .answer_types import expected_type
 from .pipeline import Assistant
-from .assembly import open_assistant
+from .assembly import assemble, open_assistant
 from .relevance import Relevance, RelevanceGate
 
 __version__ = "0.1.0"
@@ -71,5 +71,6 @@ __all__ = [
     "expected_type",
     "load_embedder",
     "open_assistant",
+    "assemble",
     "read_document",
 ]

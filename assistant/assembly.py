@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from .answerers import answerer_for, create_answerer, default_answerer
+from .answerers import Answerer, answerer_for, create_answerer, default_answerer
 from .config import Config
 from .errors import IndexMismatchError, IndexNotFoundError
 from .index import Index, IndexReport, build_index, default_index_path
@@ -64,12 +64,20 @@ class AnswererPool:
             answerer.close()
 
 
-def assemble(index: Index, config: Config, answerer: str | None = None, pool: AnswererPool | None = None) -> Assistant:
+def assemble(index: Index, config: Config, answerer: str | Answerer | None = None,
+             pool: AnswererPool | None = None) -> Assistant:
     """An Assistant over `index` with the named answerer (default: the
-    configured one, `auto` resolved by `answerers.default_answerer`)."""
-    name = answerer or default_answerer(config)
-    chosen = pool.get(name, index) if pool is not None else answerer_for(index, config, name)
-    return Assistant(index, chosen, config)
+    configured one, `auto` resolved by `answerers.default_answerer`), or the
+    Answerer given. A generative answerer gets the extractive answerer of the
+    same index as its reference: shown first, checked against, and shown
+    instead when the model's answer fails the checks."""
+    if isinstance(answerer, Answerer):
+        chosen = answerer
+    else:
+        name = answerer or default_answerer(config)
+        chosen = pool.get(name, index) if pool is not None else answerer_for(index, config, name)
+    reference = answerer_for(index, config, "extractive") if chosen.generative else None
+    return Assistant(index, chosen, config, reference)
 
 
 def open_assistant(config: Config | None = None, *, corpus: str | Path | None = None,

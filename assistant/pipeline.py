@@ -11,7 +11,6 @@ from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft
 from .answerers.attribution import in_scope, passage_weight
 from .answerers.base import loops
 from .answerers.grounded import ground
-from .answerers.extractive import ExtractiveAnswerer
 from .config import Config
 from .errors import QuestionError
 from .index import Index
@@ -29,7 +28,6 @@ from .postprocess import (
 )
 from .numbers import find_numbers, is_backed
 from .question import analyze, resolve_follow_up, visible_text
-from .relevance import RelevanceGate
 
 # Who issued a report, when, who gave it: its title page says so.
 TITLE_PAGE_TYPES = ("organization", "date", "person")
@@ -49,14 +47,18 @@ def retriever_label(index: Index) -> str:
 
 
 class Assistant:
-    def __init__(self, index: Index, answerer: Answerer, config: Config | None = None):
+    def __init__(self, index: Index, answerer: Answerer, config: Config | None = None,
+                 reference: Answerer | None = None):
+        """`reference`: the extractive answerer a generative one is checked
+        against and replaced by (assembly.assemble wires both)."""
+        if answerer.generative and reference is None:
+            raise ValueError("a generative answerer needs the extractive reference answerer; use assembly.assemble")
         self.index = index
         self.answerer = answerer
+        self.reference = reference if answerer.generative else answerer
         self.config = config or index.config
         self.notices: list[str] = list(index.notices)
-        # The extractive answerer brings its gate; others get one for this index.
-        self.gate = getattr(answerer, "gate", None) or RelevanceGate.for_index(index, self.config)
-        self._fallback: ExtractiveAnswerer | None = None  # for model answers that fail the checks
+        self.gate = self.reference.gate
         self._weight = passage_weight(index.engine)  # bigram idf for citation support
 
     @property
@@ -92,14 +94,16 @@ class Assistant:
         passages = self.retrieve(resolved, info)
         timings["retrieve_ms"] = _ms(started)
         t_answer = time.perf_counter()
-        generative = not isinstance(self.answerer, ExtractiveAnswerer)
-        reference = None
-        if not passages or not self._worth_generating(info, passages):
+        generative = self.answerer.generative
+        # The extractive reading of the same passages: shown at once, then what
+        # the model's answer is checked against and replaced by when it fails.
+        reference = self.reference.draft(info, passages) if generative and passages else None
+        if not passages or not self._worth_generating(info, passages, reference):
             draft = Draft(NOT_FOUND["en" if info.english else "zh"], abstained=True)
+            reference = None
             yield draft.text
         else:
-            if generative:  # shown at once, replaced when the model's answer is checked
-                reference = self._reference(info, passages)
+            if generative:
                 yield Preview(self._finish(question, resolved, reference, passages, info, dict(timings), started))
             # The model reads only passages about the places and year asked;
             # the system grounds its text in all of them (and checks scope again).
@@ -111,7 +115,7 @@ class Assistant:
                 draft = ground(draft, info, passages, self._weight, self.gate.idf, self.gate.known)
         timings["answer_ms"] = _ms(t_answer)
         answer = self._finish(question, resolved, draft, passages, info, timings, started)
-        if reference is not None and not answer.abstained:
+        if reference is not None:
             answer = self._checked(answer, draft, reference, info, passages, timings, started)
         yield answer
 
@@ -119,21 +123,29 @@ class Assistant:
         """A model's answer, grounded by the system (answerers/grounded.py), is
         shown only if it passes the checks (its answer found in the passages,
         every number found and stated for the year asked, no uncited statement,
-        no loop, every figure of sources that disagree); else the extractive
-        answer from the same passages, with a one-line note saying why."""
-        reason = failed_checks(answer, draft, info.english, reference.conflicts)
+        no loop, every figure of sources that disagree, a figure for every year
+        or place compared); else the extractive answer from the same passages,
+        with a one-line note saying why. The model's "not in the documents" and
+        the gate decide together: where the extractive reading answers, the
+        gate is confident and its answer is shown."""
+        lang = "en" if info.english else "zh"
+        if answer.abstained:
+            if reference.abstained:
+                return answer
+            reason = MODEL_FOUND_NOTHING[lang]
+        else:
+            reason = failed_checks(answer, draft, info.english, reference.conflicts, reference.scoped)
         if draft.stopped in ("timeout", "cut"):
             timings["time_limit_s"] = answer.timings["time_limit_s"] = self.config.llm_time_limit
         if reason is None:
             if draft.stopped in CUT_NOTES:
-                answer.text = f"{answer.text}\n{CUT_NOTES[draft.stopped]['en' if info.english else 'zh']}"
+                answer.text = f"{answer.text}\n{CUT_NOTES[draft.stopped][lang]}"
             if draft.dropped:
-                answer.text = f"{answer.text}\n{DROPPED_NOTE['en' if info.english else 'zh'].format(n=len(draft.dropped))}"
+                answer.text = f"{answer.text}\n{DROPPED_NOTE[lang].format(n=len(draft.dropped))}"
                 answer.dropped_items = list(draft.dropped)
             return self._with_conflicts(answer, reference, info, passages) if reference.conflicts else answer
-        lang = "en" if info.english else "zh"
-        if draft.refuted and _states(reference.text, draft.refuted):
-            # The extractive reading found the same figure of another metric: refuse.
+        if draft.refuted and _states(direct_line(reference.text), draft.refuted):
+            # The extractive reading answers with the same figure of another metric: refuse.
             reference = Draft(NOT_FOUND[lang], abstained=True)
         replaced = self._finish(answer.question, answer.resolved_question or answer.question,
                                 reference, passages, info, timings, started)
@@ -142,15 +154,6 @@ class Assistant:
         replaced.fallback_reason = reason
         replaced.rejected_text = "" if draft.stopped == "empty" else answer.text  # debugging only, never shown
         return replaced
-
-    def _reference(self, info, passages) -> Draft:
-        """The extractive answer from the same passages: what a model's answer is
-        checked against (do the sources disagree?) and replaced by when it fails."""
-        if self._fallback is None:
-            self._fallback = ExtractiveAnswerer(
-                self.gate.idf, self.index.embedder, self.gate.known, self.index.translate, self.gate
-            )
-        return self._fallback.draft(info, passages)
 
     def _with_conflicts(self, answer: Answer, reference: Draft, info, passages) -> Answer:
         """A model's answer that gives every disagreeing figure: the system says
@@ -186,17 +189,18 @@ class Assistant:
                     merged.append(hits[rank])
         return merged[: k + 2]
 
-    def _worth_generating(self, info, passages) -> bool:
+    def _worth_generating(self, info, passages, reference: Draft | None) -> bool:
         """The relevance gate before a (slow) generative answerer: when the
         passages do not answer the question, abstain instead of inviting the
-        model to improvise. Where the gate is unsure (a score between
+        model to improvise. Where the extractive reading answers, the model
+        reads too. Where the gate is unsure (a score between
         model_min_relevance and min_relevance) the gate and the model decide
         together: only an answer the system grounds is shown, and the
         extractive fallback asks the full gate. A figure the clause finder
         could not find stays a refusal: letting the model read there answered
         3 of 12 seed near misses with another metric's figure (docs/results.md).
         The extractive answerer asks the gate itself."""
-        if isinstance(self.answerer, ExtractiveAnswerer) or info.english:
+        if reference is None or not reference.abstained or info.english:
             return True
         relevance = self.gate.assess(info, passages)
         return relevance.answerable or (bool(relevance.evidence) and relevance.score >= self.config.model_min_relevance)
@@ -240,6 +244,13 @@ FALLBACK_NOTE = {
 }
 
 
+# The model said the documents do not answer, the extractive reading found an answer.
+MODEL_FOUND_NOTHING = {
+    "zh": "模型认为资料中没有答案",
+    "en": "the model found no answer in the passages",
+}
+
+
 # A list the model was still writing at llm_time_limit: its complete points are shown.
 CUT_NOTES = {
     "cut": {
@@ -267,10 +278,12 @@ STOPPED = {
 }
 
 
-def failed_checks(answer: Answer, draft: Draft, english: bool, conflicts: list[dict] = ()) -> str | None:
+def failed_checks(answer: Answer, draft: Draft, english: bool, conflicts: list[dict] = (),
+                  scoped: list[dict] = ()) -> str | None:
     """Why a generated answer may not be shown, or None when it passes.
-    `conflicts`: the figures the sources disagree on (the extractive reading
-    of the same passages), all of which the answer must give."""
+    `conflicts`: the figures the sources disagree on, and `scoped`: the figure
+    of each year or place compared (the extractive reading of the same
+    passages), all of which the answer must give."""
     if draft.stopped == "empty":
         return STOPPED["empty"][0 if english else 1]
     if draft.unsupported:  # grounding failed: the other checks have nothing to read
@@ -290,6 +303,10 @@ def failed_checks(answer: Answer, draft: Draft, english: bool, conflicts: list[d
         numbers = "、".join(left_out[:3])
         reasons.append(f"the documents disagree and it leaves out {numbers}" if english
                        else f"资料之间数字不一致，回答缺少{numbers}")
+    left_out = [part for part in scoped if not _states(answer.text, part["value"])]
+    if left_out:
+        reasons.append("; ".join(f"it leaves out the figure for {p['scope']} ({p['value']})" for p in left_out[:3])
+                       if english else "、".join(f"回答缺少{p['scope']}的数字{p['value']}" for p in left_out[:3]))
     if answer.uncited_sentences:
         reasons.append("statements without a citation" if english else "有未标注出处的陈述")
     if draft.stopped in STOPPED:
@@ -303,6 +320,11 @@ def _states(text: str, figure: str) -> bool:
     """`text` gives the figure `figure` (same quantity, whatever its form)."""
     wanted = find_numbers(figure)
     return bool(wanted) and any(is_backed(w, find_numbers(text)) for w in wanted)
+
+
+def direct_line(text: str) -> str:
+    """An extractive answer's first line: the answer, without the quote under it."""
+    return text.strip().split("\n", 1)[0]
 
 
 def _only_year(question: str, year: int, years: list[int]) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant import Assistant, Config, build_index, open_assistant  # noqa: E402
+from assistant import Config, assemble, build_index, open_assistant  # noqa: E402
 from assistant.documents import read_document  # noqa: E402
 from assistant.evaluation import load_questions  # noqa: E402
 from assistant.evaluation.metrics import percentile  # noqa: E402
@@ -123,7 +123,7 @@ def llm(tmp: Path) -> dict:
     cfg = Config(index_root=str(tmp / "index"), embedder="none", llm_model=str(gguf))
     base = open_assistant(cfg, corpus=SEEDS, index_path=tmp / "index" / "seeds", answerer="extractive")
     answerer = answerer_for(base.index, cfg, "llama")
-    assistant = Assistant(base.index, answerer, cfg)
+    assistant = assemble(base.index, cfg, answerer)
     by_type: dict[str, list[str]] = {}
     for q in load_questions(ROOT / "eval" / "seeds_qa.jsonl"):
         if q.answerable and q.type != "english" and len(by_type.setdefault(q.type, [])) < LLM_QUESTIONS_PER_TYPE:

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from typing import Generator, Iterable
 
-from assistant.answerers.base import Answerer, Draft, answer_tokens, guarded, relay
+from assistant.answerers.base import answer_tokens
+from assistant.answerers.generative import GenerativeAnswerer
 
 
-class ScriptedAnswerer(Answerer):
+class ScriptedAnswerer(GenerativeAnswerer):
     name = "scripted"
 
     def __init__(self, max_tokens: int = 256, time_limit: float = 60.0):
-        self.max_tokens = max_tokens
-        self.time_limit = time_limit
+        super().__init__(max_tokens=max_tokens, time_limit=time_limit)
         self._queue: list[Iterable[str]] = []
         self.calls: list[dict] = []  # what each answer() was asked, and the length it allowed
 
@@ -23,15 +23,15 @@ class ScriptedAnswerer(Answerer):
         """The pieces the next answer() streams (a list, or a generator for endless output)."""
         self._queue.append(pieces)
 
-    def answer(self, question, info, passages, history=None) -> Generator[str, None, Draft]:
+    def prompt(self, question, info, passages):
         if not self._queue:
             raise AssertionError(f"the model was called without a scripted answer: {question!r}")
         self.calls.append({"question": question, "passages": len(passages),
                            "max_tokens": answer_tokens(info, self.max_tokens)})
-        pieces: list[str] = []
-        tokens = _capped(self._queue.pop(0), answer_tokens(info, self.max_tokens))
-        stopped = yield from relay(guarded(tokens, question, self.time_limit), pieces)
-        return Draft("".join(pieces).strip(), stopped=stopped)
+        return self._queue.pop(0)
+
+    def generate(self, prompt, max_tokens):
+        return _capped(prompt, max_tokens)
 
 
 def _capped(pieces: Iterable[str], limit: int) -> Generator[str, None, str | None]:

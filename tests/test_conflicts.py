@@ -21,6 +21,7 @@ from assistant.answerers.conflicts import same_figure
 from assistant.relevance.years import speaks_of, year_ok
 from assistant.chunking.chunker import Chunk
 from assistant.evaluation.questions import load_questions
+from assistant.assembly import assemble
 from assistant.pipeline import Assistant
 from tests.conftest import ROOT, SEED_IDS, seeds_plus
 
@@ -214,7 +215,7 @@ def scripted(attacked_index):
     from tests.scripted import ScriptedAnswerer
 
     model = ScriptedAnswerer()
-    return Assistant(attacked_index, model, attacked_index.config), model
+    return assemble(attacked_index, attacked_index.config, model), model
 
 
 def _passage_of(assistant, question: str, doc_id: str, figure: str) -> int:
@@ -257,7 +258,7 @@ def test_a_model_answer_from_another_years_sentence_is_replaced(seed_index):
     from tests.scripted import ScriptedAnswerer
 
     model = ScriptedAnswerer()
-    assistant = Assistant(seed_index, model, seed_index.config)
+    assistant = assemble(seed_index, seed_index.config, model)
     question = "2024年重庆网民规模是多少？"
     n = next((k for k, hit in enumerate(assistant.retrieve(question), 1)
               if hit.chunk.year == 2023 and "2362" in hit.chunk.quote), None)

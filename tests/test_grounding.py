@@ -19,7 +19,7 @@ from assistant.answer import Answer, Preview
 from assistant.answerers.attribution import attribute
 from assistant.answerers.snapping import snap, with_unit
 from assistant.chunking.chunker import Chunk
-from assistant.pipeline import Assistant
+from assistant.assembly import assemble
 from assistant.question import analyze
 from assistant.textnorm import normalize
 from tests.conftest import seeds_plus
@@ -36,7 +36,7 @@ NOTE = {"zz_rural_note.txt": (
 @pytest.fixture
 def scripted(seed_index):
     model = ScriptedAnswerer()
-    return Assistant(seed_index, model, seed_index.config), model
+    return assemble(seed_index, seed_index.config, model), model
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +146,7 @@ def test_an_answer_stopped_at_the_token_limit_shows_only_its_finished_sentences(
     """Each scripted piece is one token: the second is the last the limit allows,
     and the sentence it starts is never shown half-written."""
     model = ScriptedAnswerer(max_tokens=2)
-    assistant = Assistant(seed_index, model, seed_index.config)
+    assistant = assemble(seed_index, seed_index.config, model)
     finished = "重庆市信息化综合发展水平位列全国第九。"
     answer = _ask(assistant, model, "重庆市信息化综合发展水平怎么样？",
                   [finished, "19项指标处于全国", "第一梯队。", "此句不会写出。"])
@@ -180,7 +180,7 @@ def test_a_list_item_from_no_passage_is_dropped_and_the_real_ones_cited(scripted
 
 def test_a_repeated_injected_instruction_is_never_shown(noted_index):
     model = ScriptedAnswerer()
-    assistant = Assistant(noted_index, model, noted_index.config)
+    assistant = assemble(noted_index, noted_index.config, model)
     question = "2024年重庆农村网民规模是多少？"
     assert any(INJECTION in h.chunk.quote for h in assistant.retrieve(question)), "the injection is retrieved"
     # Repeated after a true sentence: the true one is kept, the instruction dropped.
@@ -195,10 +195,32 @@ def test_a_repeated_injected_instruction_is_never_shown(noted_index):
         assert "612万人" in answer.text and answer.text.splitlines()[-1].startswith(FALLBACK)
 
 
-def test_a_model_saying_not_found_abstains(scripted):
+def test_a_model_saying_not_found_where_the_gate_is_sure_shows_the_extractive_answer(scripted):
+    # The model's "not in the documents" and the gate decide together: the
+    # extractive reading answers from the passages, so its answer is shown,
+    # with the model's verdict as the reason.
     assistant, model = scripted
     answer = _ask(assistant, model, USERS_2024, ["文档中没有找到相关信息。"])
-    assert answer.abstained and answer.citations == [] and answer.fallback_reason is None
+    assert not answer.abstained and answer.text.startswith("2495万人 [")
+    assert answer.fallback_reason == "模型认为资料中没有答案"
+    assert answer.text.splitlines()[-1].startswith(FALLBACK)
+
+
+def test_an_answer_giving_one_of_the_years_compared_is_replaced_by_the_per_year_answer(scripted):
+    assistant, model = scripted
+    answer = _ask(assistant, model, "2023年和2024年重庆互联网医院分别有多少家？", ["116家[1]"])
+    assert answer.fallback_reason == "回答缺少2023年的数字97家"
+    assert answer.text.startswith("2023年：97家 [") and "\n2024年：116家 [" in answer.text
+
+
+def test_a_refuted_figure_in_the_quote_under_the_right_answer_does_not_refuse_it(scripted):
+    # The model gave the user count for a growth question; the extractive
+    # answer is the growth rate, quoted from the sentence that also holds the
+    # count. Only the answer line is compared with the refuted figure.
+    assistant, model = scripted
+    answer = _ask(assistant, model, "据《重庆市互联网发展报告(2024)》，重庆移动物联网用户同比增长了多少？", ["5191.93万户"])
+    assert answer.fallback_reason == "问的是百分比，回答的数字不是"
+    assert not answer.abstained and answer.text.startswith("22.32% [")
 
 
 def test_an_unsupported_answer_is_replaced_by_the_extractive_one_with_the_reason(scripted):
@@ -340,9 +362,9 @@ def test_a_figure_the_system_refuted_is_not_shown_by_the_fallback_either(hybrid_
     # to be another metric's, neither the model nor the fallback may show it.
     config = hybrid_seed_index.config.replace(min_relevance=0.0, model_min_relevance=0.0)
     model = ScriptedAnswerer()
-    assistant = Assistant(hybrid_seed_index, model, config)
+    assistant = assemble(hybrid_seed_index, config, model)
     question = "2024年重庆市软件业务收入是多少亿元？"
-    assert "34.16亿元" in assistant._reference(analyze(question), assistant.retrieve(question)).text
+    assert "34.16亿元" in assistant.reference.draft(analyze(question), assistant.retrieve(question)).text
     answer = _ask(assistant, model, question, ["34.16亿元"])
     assert answer.abstained and "34.16" not in answer.text
     assert answer.fallback_reason.startswith("回答的数字属于另一个指标")

@@ -23,6 +23,7 @@ from assistant.relevance.evidence import aligned_normalize, sentence_units
 from assistant.answerers.prompt import END, build_messages
 from assistant.evaluation.metrics import is_correct
 from assistant.evaluation.questions import load_questions
+from assistant.assembly import assemble
 from assistant.pipeline import Assistant
 from assistant.postprocess import UNCITED_MARK, mark_uncited
 from tests.conftest import ROOT, seeds_plus
@@ -233,7 +234,7 @@ def _structurally_checked(answer, index) -> None:
 
 @pytest.mark.parametrize("question", ["重庆网民规模达多少万人？", "2024年四川5G基站和互联网普及率是多少？"])
 def test_tiny_gguf_over_injected_documents(injected_index, llama_answerer, question):
-    assistant = Assistant(injected_index, llama_answerer, llama_answerer_config(injected_index))
+    assistant = assemble(injected_index, llama_answerer_config(injected_index), llama_answerer)
     passages = assistant.retrieve(question)
     assert any(h.chunk.doc_id in INJECTED_IDS for h in passages)  # the model is shown the injection
     answer = assistant.ask(question)
@@ -264,7 +265,7 @@ def test_an_obeying_model_is_not_trusted(injected_index, output):
 
     question = "重庆网民规模达多少万人？"
     model = ScriptedAnswerer()
-    assistant = Assistant(injected_index, model, llama_answerer_config(injected_index))
+    assistant = assemble(injected_index, llama_answerer_config(injected_index), model)
     assert assistant.retrieve(question)[0].chunk.doc_id == "zz_notice_zh"  # [1] is the injection
     model.enqueue(output)
     answer = assistant.ask(question)

@@ -14,7 +14,7 @@ from assistant.system import physical_cores
 from assistant.answer import Preview
 from assistant.answerers.prompt import SHAPES, answer_shape, build_messages
 from assistant.question import analyze
-from assistant.pipeline import Assistant
+from assistant.assembly import assemble
 
 QUESTION = "2024年重庆网民规模是多少？"
 
@@ -23,7 +23,7 @@ QUESTION = "2024年重庆网民规模是多少？"
 def llama_assistant(seed_index, tiny_gguf):
     config = seed_index.config.replace(answerer="llama", llm_model=str(tiny_gguf), llm_max_tokens=24)
     answerer = create_answerer(config)
-    yield Assistant(seed_index, answerer, config)
+    yield assemble(seed_index, config, answerer)
     answerer.close()
 
 
@@ -95,7 +95,7 @@ def scripted(seed_index):
     from tests.scripted import ScriptedAnswerer
 
     answerer = ScriptedAnswerer()
-    return Assistant(seed_index, answerer, seed_index.config), answerer
+    return assemble(seed_index, seed_index.config, answerer), answerer
 
 
 def test_generated_answer_that_fails_the_checks_is_replaced(scripted):
@@ -155,7 +155,7 @@ def test_a_model_past_the_time_limit_is_stopped_and_replaced(seed_index):
     from tests.scripted import ScriptedAnswerer
 
     model = ScriptedAnswerer(time_limit=0.2)
-    assistant = Assistant(seed_index, model, seed_index.config.replace(llm_time_limit=0.2))
+    assistant = assemble(seed_index, seed_index.config.replace(llm_time_limit=0.2), model)
 
     def slow():
         for _ in range(100):
@@ -178,11 +178,17 @@ def test_short_answers_get_few_tokens_lists_get_the_configured_length(scripted):
     assert [c["max_tokens"] for c in model.calls] == [64, 256]
 
 
-def test_model_says_not_found(scripted):
-    assistant, model = scripted
+def test_model_and_gate_both_finding_nothing_abstain(seed_index):
+    from tests.scripted import ScriptedAnswerer
+
+    # The gate is unsure (model_min_relevance 0 lets the model read), the
+    # extractive reading finds nothing, and the model says so: a refusal.
+    model = ScriptedAnswerer()
+    assistant = assemble(seed_index, seed_index.config.replace(model_min_relevance=0.0), model)
     model.enqueue(["文档中没有找到相关信息。"])
-    answer = assistant.ask(QUESTION)
-    assert answer.abstained and answer.citations == []
+    answer = assistant.ask("2024年重庆新能源汽车产量是多少万辆？")
+    assert len(model.calls) == 1
+    assert answer.abstained and answer.citations == [] and answer.fallback_reason is None
 
 
 def test_irrelevant_passages_never_reach_the_model(scripted):
@@ -265,7 +271,7 @@ def test_a_list_cut_at_the_time_limit_keeps_its_finished_points(seed_index):
     from tests.scripted import ScriptedAnswerer
 
     model = ScriptedAnswerer(time_limit=0.3)
-    assistant = Assistant(seed_index, model, seed_index.config.replace(llm_time_limit=0.3))
+    assistant = assemble(seed_index, seed_index.config.replace(llm_time_limit=0.3), model)
     question = "数字重庆建设取得了哪些主要成效？"
     point = next(s for h in assistant.retrieve(question) if "数字重庆" in h.chunk.title
                  for s in re.findall(r"[^。；\n]{12,40}", h.chunk.quote))

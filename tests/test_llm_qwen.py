@@ -18,7 +18,7 @@ import pytest
 from assistant.answer import Answer, Preview
 from assistant.answerers import create_answerer
 from assistant.answerers.llama import LlamaAnswerer
-from assistant.pipeline import Assistant
+from assistant.assembly import assemble
 from tests.conftest import ROOT, TEST_MODELS
 
 LIST_QUESTION = "数字重庆建设取得了哪些主要成效？"
@@ -39,7 +39,7 @@ TIME_LIMIT_S = 300.0
 def qwen(seed_index, qwen_05b_gguf):
     config = seed_index.config.replace(answerer="llama", llm_model=str(qwen_05b_gguf), llm_time_limit=TIME_LIMIT_S)
     answerer = create_answerer(config)
-    yield Assistant(seed_index, answerer, config)
+    yield assemble(seed_index, config, answerer)
     answerer.close()
 
 

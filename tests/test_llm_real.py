@@ -10,7 +10,7 @@ from assistant.answerers import ExtractiveAnswerer, create_answerer, find_gguf
 from assistant.answerers.llama import LlamaAnswerer
 from assistant.answerers.prompt import build_completion
 from assistant.models import RECOMMENDED, pull
-from assistant.pipeline import Assistant
+from assistant.assembly import assemble
 
 QUESTION = "2024年重庆网民规模是多少？"
 
@@ -19,7 +19,7 @@ QUESTION = "2024年重庆网民规模是多少？"
 def gemma(seed_index, gemma_gguf):
     config = seed_index.config.replace(answerer="llama", llm_model=str(gemma_gguf), llm_time_limit=30.0)
     answerer = create_answerer(config)
-    yield Assistant(seed_index, answerer, config)
+    yield assemble(seed_index, config, answerer)
     answerer.close()
 
 
@@ -76,7 +76,7 @@ def test_chat_path_on_real_weights(seed_index, gemma_gguf):
     llm = Llama(model_path=str(gemma_gguf), n_ctx=2048, chat_format="gemma", verbose=False, seed=0)
     answerer = LlamaAnswerer(llm, str(gemma_gguf), max_tokens=48, chat=True)
     try:
-        answer = Assistant(seed_index, answerer, seed_index.config).ask(QUESTION)
+        answer = assemble(seed_index, seed_index.config, answerer).ask(QUESTION)
         assert not answer.abstained and answer.citations  # its own cited answer, or the extractive one
         assert answer.fallback_reason is None or answer.text.startswith("2495万人 [1]")
     finally:

@@ -10,7 +10,7 @@ from assistant import ModelError
 from assistant.answer import Preview
 from assistant.answerers import create_answerer
 from assistant.answerers.openai import OpenAIAnswerer, estimate_tokens
-from assistant.pipeline import Assistant
+from assistant.assembly import assemble
 
 from .conftest import free_port, wait_for_http
 
@@ -39,7 +39,7 @@ def test_streams_an_answer_from_the_server(server, seed_index):
     answerer = create_answerer(config)
     assert isinstance(answerer, OpenAIAnswerer)
     assert answerer.model.endswith("tiny-chatml.gguf")  # discovered from /v1/models
-    assistant = Assistant(seed_index, answerer, config)
+    assistant = assemble(seed_index, config, answerer)
     preview, *pieces, answer = list(assistant.stream("2024年重庆网民规模是多少？"))
     assert isinstance(preview, Preview)  # the extractive answer, shown while the model writes
     assert pieces and all(isinstance(p, str) for p in pieces)

@@ -53,10 +53,17 @@ class Draft:
     # A figure the system found in the passages but measuring something else
     # than asked (another metric, unit or kind): no answer may show it.
     refuted: str | None = None
+    # The figure found for each year or place a question compares ("2023年和
+    # 2024年…分别"): {"scope": "2023年", "value": "97家"}. A model's answer
+    # must give each of them (pipeline.failed_checks).
+    scoped: list[dict] = field(default_factory=list)
 
 
 class Answerer:
     name = "base"
+    # A generative answerer writes text the system must ground and check
+    # against the extractive reading of the same passages (pipeline.py).
+    generative = False
 
     def describe(self) -> str:
         return self.name

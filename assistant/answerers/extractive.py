@@ -76,7 +76,7 @@ class ExtractiveAnswerer(Answerer):
             scopes = [(f"{y}年", replace(info, years=[y])) for y in info.years]
         else:
             scopes = [(p, replace(info, places=[p])) for p in info.places]
-        lines, spans, conflicts = [], {}, []
+        lines, spans, conflicts, scoped = [], {}, [], []
         for label, sub in scopes:
             evidence = self.relevant(sub, passages)
             if not evidence:
@@ -93,9 +93,11 @@ class ExtractiveAnswerer(Answerer):
             n = ev.passage + 1
             spans[n] = ev.support()
             lines.append(f"{label}：{ev.value or ev.snippet()} [{n}]（“{ev.snippet(36)}”）")
+            if ev.value:
+                scoped.append({"scope": label, "value": ev.value})
         if not spans:
             return Draft(NOT_FOUND["zh"], abstained=True)
-        return Draft("\n".join(lines), spans=spans, conflicts=conflicts)
+        return Draft("\n".join(lines), spans=spans, conflicts=conflicts, scoped=scoped)
 
     def _list(self, info: QuestionInfo, passages: list) -> Draft:
         """Several points for "哪些措施 / 取得了哪些成效" (lists.py), when the gate

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Generator
 
 from ..errors import MissingDependencyError, ModelError
 from ..question import QuestionInfo
 from ..system import physical_cores
-from .base import Answerer, Draft, answer_tokens, guarded, relay
+from .generative import GenerativeAnswerer
 from .prompt import CHAT_STOP, COMPLETION_STOP, answer_shape, build_completion, build_messages
 
 
-class LlamaAnswerer(Answerer):
+class LlamaAnswerer(GenerativeAnswerer):
     name = "llama"
 
     def __init__(self, llm, model_path: str, *, max_tokens=256, temperature=0.1, prompt_tokens=1000,
                  time_limit=60.0, chat: bool | None = None):
+        super().__init__(max_tokens=max_tokens, time_limit=time_limit)
         self.llm = llm
         self.model_path = model_path
-        self.max_tokens = max_tokens
         self.temperature = temperature
-        self.time_limit = time_limit
         # A base model (no chat template in the GGUF, like Gemma 3 270M) gets a
         # plain completion prompt with a worked example (prompt.COMPLETION);
         # `chat` overrides the detection (a chat_format given to llama.cpp).
@@ -59,7 +57,7 @@ class LlamaAnswerer(Answerer):
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def _generate(self, prompt, max_tokens: int):
+    def generate(self, prompt, max_tokens: int):
         """Text pieces from the model: chat messages through the GGUF's template,
         or a plain prompt for a base model. Returns "length" when the model
         stopped at `max_tokens`."""
@@ -80,18 +78,17 @@ class LlamaAnswerer(Answerer):
                 yield piece
         return "length" if finish == "length" else None
 
-    def answer(self, question: str, info: QuestionInfo, passages: list, history=None) -> Generator[str, None, Draft]:
+    def prompt(self, question: str, info: QuestionInfo, passages: list):
         if self.chat:
             prompt, _, self.last_prompt_tokens = build_messages(
                 question, passages, info.english, self.budget, self.count_tokens, answer_shape(info))
         else:
             prompt, _, self.last_prompt_tokens = build_completion(
                 question, passages, info.english, self.budget, self.count_tokens)
-        pieces: list[str] = []
-        with self._lock:
-            generation = guarded(self._generate(prompt, answer_tokens(info, self.max_tokens)), question, self.time_limit)
-            stopped = yield from relay(generation, pieces)
-        return Draft("".join(pieces).strip(), stopped=stopped)
+        return prompt
+
+    def serving(self):
+        return self._lock
 
     def close(self) -> None:
         close = getattr(self.llm, "close", None)

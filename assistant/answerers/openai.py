@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Generator
 
 from ..errors import MissingDependencyError, ModelError
 from ..question import QuestionInfo
-from .base import Answerer, Draft, answer_tokens, guarded, relay
+from .generative import GenerativeAnswerer
 from .prompt import CHAT_STOP, answer_shape, build_messages
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -22,7 +21,7 @@ def estimate_tokens(text: str) -> int:
     return cjk + (len(text) - cjk + 3) // 4
 
 
-class OpenAIAnswerer(Answerer):
+class OpenAIAnswerer(GenerativeAnswerer):
     name = "openai"
 
     def __init__(self, base_url: str, model: str = "", api_key: str = "", *, timeout=120.0,
@@ -34,11 +33,10 @@ class OpenAIAnswerer(Answerer):
         self.base_url = base_url.rstrip("/")
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
+        super().__init__(max_tokens=max_tokens, time_limit=time_limit)
         self.model = model or self._first_model()
-        self.max_tokens = max_tokens
         self.temperature = temperature
         self.budget = prompt_tokens
-        self.time_limit = time_limit
         self.last_prompt_tokens = 0
 
     @classmethod
@@ -70,7 +68,7 @@ class OpenAIAnswerer(Answerer):
             raise ModelError(f"{self.base_url} serves no model; set openai_model")
         return models[0]["id"]
 
-    def _generate(self, messages: list[dict], max_tokens: int):
+    def generate(self, messages: list[dict], max_tokens: int):
         import httpx
 
         body = {"model": self.model, "messages": messages, "stream": True, "stop": CHAT_STOP,
@@ -98,14 +96,11 @@ class OpenAIAnswerer(Answerer):
             raise ModelError(f"OpenAI-compatible server at {self.base_url} failed: {exc}") from exc
         return "length" if finish == "length" else None
 
-    def answer(self, question: str, info: QuestionInfo, passages: list, history=None) -> Generator[str, None, Draft]:
+    def prompt(self, question: str, info: QuestionInfo, passages: list) -> list[dict]:
         messages, _, self.last_prompt_tokens = build_messages(
             question, passages, info.english, self.budget, estimate_tokens, answer_shape(info)
         )
-        pieces: list[str] = []
-        generation = guarded(self._generate(messages, answer_tokens(info, self.max_tokens)), question, self.time_limit)
-        stopped = yield from relay(generation, pieces)
-        return Draft("".join(pieces).strip(), stopped=stopped)
+        return messages
 
     def close(self) -> None:
         self.client.close()

@@ -14,7 +14,6 @@ from ..errors import ConfigError, ModelError
 from ..index import Index, build_index, default_index_path
 from ..index.store import index_settings
 from ..embedders import expected_identity
-from ..answerers import ExtractiveAnswerer
 from ..pipeline import Assistant
 from ..textnorm import to_simplified, to_traditional
 from .metrics import KS, answer_in_context, citation_precision, citation_recall, direct_answer_scores
@@ -113,7 +112,7 @@ def evaluate_question(q: Question, config_name: str, index: Index, assistant: As
             citation_precision=citation_precision(cited, q),
             citation_recall=citation_recall([c.doc_id for c in answer.citations], q),
         )
-        if not isinstance(assistant.answerer, ExtractiveAnswerer):
+        if assistant.answerer.generative:
             record.update(fallback_reason=answer.fallback_reason, dropped_items=len(answer.dropped_items),
                           rejected_text=answer.rejected_text, timings=answer.timings)
     record["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
