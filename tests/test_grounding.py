@@ -127,6 +127,18 @@ def test_a_right_figure_is_not_refused_as_another_metrics(scripted, question, wr
     assert answer.fallback_reason is None and answer.text.startswith(f"{shown} ["), answer.text
 
 
+@pytest.mark.parametrize("question, quote, written", [
+    ("杜拜國際機場的旅客量位處世界第幾名？", "杜拜國際機場是阿聯酋的主要機場。該機場為旅客量居世界第7名，", "第7名"),  # a rank verb
+    ("楊浦區域內共有幾所高等院校？", "楊浦區是上海的市轄區。區域內坐落著14所各類高等院校，", "14所"),  # a determiner
+])
+def test_a_verb_or_determiner_before_the_metric_is_no_modifier(question, quote, written):
+    from assistant.answerers.base import Draft
+    from assistant.answerers.grounded import ground
+
+    shown = ground(Draft(written), analyze(question), [_hit(quote, title="")], idf=lambda term: 1.0)
+    assert shown.unsupported is None and shown.text.startswith(f"{written} ["), shown.unsupported
+
+
 # ------------------------------------------------------------------ lists and explanations
 
 

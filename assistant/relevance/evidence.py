@@ -316,9 +316,19 @@ def _mention_factor(clause_norm: str, pos: int, terms: list[str], question: str)
     # stands where the question's qualifier should.
     if (walked and before in GRAMMAR_WORDS) or _FIGURE_END_RE.search(clause_norm, 0, pos):
         return 1.0  # ...nor does a figure ("从4.5万户增长至…": no qualifier at all)
-    if re.fullmatch(f"[{CJK}]{{2}}", before) and before not in question and before[-1] not in "的年市省达":
+    if before in DETERMINERS:  # "14所各类高等院校": which of them, not another kind
+        return 1.0
+    if re.fullmatch(f"[{CJK}]{{2}}", before) and before not in question and before[-1] not in LINKING_CHARS:
         return 0.5
     return 1.0
+
+
+# Words that quantify what follows without naming another kind of it.
+DETERMINERS = frozenset({"各类", "各种", "各级", "各项", "各个", "所有", "全部", "多个", "多项", "多种"})
+# A character linking a subject to its metric or figure ("旅客量居世界第7名",
+# "总量为…", "规模达…"), or ending a name ("全市", "2024年"): what precedes it is
+# not the metric's modifier.
+LINKING_CHARS = "的年市省达居列为"
 
 
 def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, float], focus=None) -> None:
