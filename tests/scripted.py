@@ -19,6 +19,10 @@ class ScriptedAnswerer(GenerativeAnswerer):
         self._queue: list[Iterable[str]] = []
         self.calls: list[dict] = []  # what each answer() was asked, and the length it allowed
 
+    @classmethod
+    def create(cls, config, index=None) -> "ScriptedAnswerer":
+        return cls(max_tokens=config.llm_max_tokens, time_limit=config.llm_time_limit)
+
     def enqueue(self, pieces: Iterable[str]) -> None:
         """The pieces the next answer() streams (a list, or a generator for endless output)."""
         self._queue.append(pieces)

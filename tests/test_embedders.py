@@ -56,6 +56,10 @@ class CountingEmbedder(Embedder):
         super().__init__("counting", 8)
         self.calls: list[list[str]] = []
 
+    @classmethod
+    def load(cls, config):
+        return cls()
+
     def _embed(self, texts, is_query):
         self.calls.append(list(texts))
         rng = [np.random.default_rng(abs(hash(t)) % 2**32).standard_normal(8) for t in texts]

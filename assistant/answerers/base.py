@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Generator, Iterable
 
@@ -59,11 +60,16 @@ class Draft:
     scoped: list[dict] = field(default_factory=list)
 
 
-class Answerer:
+class Answerer(ABC):
     name = "base"
     # A generative answerer writes text the system must ground and check
     # against the extractive reading of the same passages (pipeline.py).
     generative = False
+
+    @classmethod
+    @abstractmethod
+    def create(cls, config, index=None) -> "Answerer":
+        """Built from the configuration (and the index it will answer from)."""
 
     def describe(self) -> str:
         return self.name
@@ -72,12 +78,11 @@ class Answerer:
         """How many retrieved passages this answerer reads."""
         return config.top_k
 
+    @abstractmethod
     def answer(
         self, question: str, info: QuestionInfo, passages: list, history=None
     ) -> Generator[str, None, Draft]:
         """Yield text pieces; return the Draft (use `yield from`)."""
-        raise NotImplementedError
-        yield  # pragma: no cover  (makes this a generator)
 
     def close(self) -> None:
         pass

@@ -11,7 +11,7 @@ from typing import Generator
 from ..question import QuestionInfo
 from ..relevance import RelevanceGate
 from ..relevance.directives import is_directive
-from ..relevance.evidence import Evidence, sentence_units
+from ..relevance.evidence import Evidence, idf_from, known_from, sentence_units
 from ..relevance.scoring import SPAN_TYPES
 from ..relevance.spans import direct_span
 from ..relevance.years import year_ok
@@ -32,6 +32,13 @@ class ExtractiveAnswerer(Answerer):
         self.embedder = embedder  # semantic sentence scores (English questions)
         self.translate = translate  # English question -> crosslingual.Translation
         self.gate = gate or RelevanceGate(self.idf, known)
+
+    @classmethod
+    def create(cls, config, index=None) -> "ExtractiveAnswerer":
+        if index is None:
+            return cls()
+        return cls(idf=idf_from(index.engine), embedder=index.embedder, known=known_from(index.engine),
+                   translate=index.translate, gate=RelevanceGate.for_index(index, config))
 
     def passage_count(self, config) -> int:
         return max(config.top_k, config.extractive_passages)

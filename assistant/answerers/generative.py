@@ -6,6 +6,7 @@ the length by question type, stops a loop, an echo or the time limit
 from __future__ import annotations
 
 import contextlib
+from abc import abstractmethod
 from typing import Generator
 
 from ..question import QuestionInfo
@@ -19,14 +20,13 @@ class GenerativeAnswerer(Answerer):
         self.max_tokens = max_tokens
         self.time_limit = time_limit
 
+    @abstractmethod
     def prompt(self, question: str, info: QuestionInfo, passages: list):
         """What the model is given: chat messages or a completion prompt."""
-        raise NotImplementedError
 
+    @abstractmethod
     def generate(self, prompt, max_tokens: int) -> Generator[str, None, str | None]:
         """The model's text pieces; returns "length" when it stopped at `max_tokens`."""
-        raise NotImplementedError
-        yield  # pragma: no cover  (makes this a generator)
 
     def serving(self):
         """Held while generating: a model that serves one request at a time locks here."""

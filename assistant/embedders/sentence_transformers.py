@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import MissingDependencyError, ModelError
 from ..system import physical_cores
-from .base import Embedder
+from .base import DEFAULT_MODEL, Embedder
 
 # Models trained with instruction prefixes. A model's own `prompts` (in
 # config_sentence_transformers.json) take precedence over this table.
@@ -50,7 +50,7 @@ class SentenceTransformersEmbedder(Embedder):
     def load(cls, config) -> "SentenceTransformersEmbedder":
         from ..models import local_dir_name, resolve_embedding_model
 
-        name = config.embedding_model or "intfloat/multilingual-e5-small"
+        name = config.embedding_model or DEFAULT_MODEL
         path = resolve_embedding_model(name, config.models_dir)
         if path is None:
             raise ModelError(
@@ -58,6 +58,12 @@ class SentenceTransformersEmbedder(Embedder):
                 f"{Path(config.models_dir) / local_dir_name(name)} (or run `assistant models pull {name}`)"
             )
         return cls.from_path(path, name, config.embedding_batch_size, config.embedding_threads)
+
+    @classmethod
+    def available(cls, config) -> bool:
+        from ..models import resolve_embedding_model
+
+        return resolve_embedding_model(config.embedding_model or DEFAULT_MODEL, config.models_dir) is not None
 
     @classmethod
     def from_path(cls, path: str, name: str | None = None, batch_size: int = 32, threads: int = 0):
