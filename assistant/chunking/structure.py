@@ -139,22 +139,7 @@ def parse_structure(text: str) -> Structure:
     nonempty = [i for i, (_, _, line) in enumerate(lines) if line]
     has_md = any(_MD_RE.match(lines[i][2]) for i in nonempty)
 
-    # Title: the first Markdown heading, or the leading short open lines of a plain doc.
-    title_idx: list[int] = []
-    for i in nonempty:
-        line = lines[i][2]
-        if has_md:
-            if _MD_RE.match(line):
-                title_idx = [i]
-                break
-            continue
-        if _META_RE.match(line) or len(line) > 80 or not _is_open(line):
-            break
-        if title_idx and (i != title_idx[-1] + 1):
-            break  # a blank line ends the title block
-        if len(title_idx) == TITLE_MAX_LINES:
-            break  # the rest of a run of short lines is body text, not title
-        title_idx.append(i)
+    title_idx = _title_indexes(lines, nonempty, has_md)
     title = "".join(_clean_heading(lines[i][2]) for i in title_idx)
     title_lines = set(title_idx)
     date = parse_date(text)
@@ -163,15 +148,7 @@ def parse_structure(text: str) -> Structure:
     md_rank: dict[int, int] = {}  # '#' count -> rank, by order of first appearance
     if has_md and title_idx:
         md_rank[len(_MD_RE.match(lines[title_idx[0]][2]).group(1))] = 0
-    stack: list[Heading] = []
-
-    def push(text: str, rank: int) -> None:
-        while stack and stack[-1].rank >= rank:
-            stack.pop()
-        stack.append(Heading(text, rank))
-
-    def path() -> tuple[str, ...]:
-        return tuple(h.text for h in stack)
+    sections = _Sections()
 
     k = 0
     while k < len(nonempty):
@@ -181,44 +158,94 @@ def parse_structure(text: str) -> Structure:
             k += 1
             continue
         if "\t" in line:
-            k = _table(lines, nonempty, k, structure, path())
+            k = _table(lines, nonempty, k, structure, sections.path())
             continue
         md = _MD_RE.match(line)
         if md:
-            heading = _clean_heading(md.group(2))
-            if heading == title:
-                stack.clear()
-            else:
-                level = len(md.group(1))
-                rank = _numbering_rank(heading)
-                if rank is None:
-                    rank = md_rank.setdefault(level, len(md_rank))
-                push(heading, rank)
-            k += 1
-            continue
-        rank = _numbering_rank(line)
-        bold = _BOLD_LEAD_RE.match(line)
-        if rank is not None and len(line) <= 40 and _is_open(line):
-            push(_clean_heading(line), rank)  # a numbered heading on its own line
-            k += 1
-            continue
-        if rank is not None or bold:
-            # A paragraph led by its heading: "(一)加强统筹谋划。构建……" / "**五是…**。…"
-            lead = bold.group(1) if bold else re.split(r"[。！？!?；;]", line, maxsplit=1)[0]
-            if 2 <= len(lead) <= 50:
-                if bold:
-                    rank = _numbering_rank(lead) or BOLD_RANK
-                push(_clean_heading(lead), rank)
-        elif not has_md and _is_title_line(lines, nonempty, k):
-            if line == title:
-                stack.clear()
-            else:
-                push(line, TITLE_LINE_RANK)
-            k += 1
-            continue
-        structure.blocks.append(Block(start, end, path()))
+            _markdown_heading(md, title, md_rank, sections)
+        elif not _plain_heading(lines, nonempty, k, title, has_md, sections):
+            structure.blocks.append(Block(start, end, sections.path()))
         k += 1
     return structure
+
+
+def _title_indexes(lines, nonempty, has_md: bool) -> list[int]:
+    """The title's lines: the first Markdown heading, or the leading short open
+    lines of a plain document."""
+    title_idx: list[int] = []
+    for i in nonempty:
+        line = lines[i][2]
+        if has_md:
+            if _MD_RE.match(line):
+                return [i]
+            continue
+        if _META_RE.match(line) or len(line) > 80 or not _is_open(line):
+            break
+        if title_idx and (i != title_idx[-1] + 1):
+            break  # a blank line ends the title block
+        if len(title_idx) == TITLE_MAX_LINES:
+            break  # the rest of a run of short lines is body text, not title
+        title_idx.append(i)
+    return title_idx
+
+
+class _Sections:
+    """The open headings, outermost first: a heading closes every open heading
+    of the same or a deeper rank."""
+
+    def __init__(self) -> None:
+        self.stack: list[Heading] = []
+
+    def push(self, text: str, rank: int) -> None:
+        while self.stack and self.stack[-1].rank >= rank:
+            self.stack.pop()
+        self.stack.append(Heading(text, rank))
+
+    def clear(self) -> None:
+        self.stack.clear()
+
+    def path(self) -> tuple[str, ...]:
+        return tuple(h.text for h in self.stack)
+
+
+def _markdown_heading(md: re.Match, title: str, md_rank: dict[int, int], sections: _Sections) -> None:
+    """A `#` heading: numbering in its text ranks it, else its level (ranked by
+    first appearance in `md_rank`). The title repeated closes every section."""
+    heading = _clean_heading(md.group(2))
+    if heading == title:
+        sections.clear()
+        return
+    rank = _numbering_rank(heading)
+    if rank is None:
+        rank = md_rank.setdefault(len(md.group(1)), len(md_rank))
+    sections.push(heading, rank)
+
+
+def _plain_heading(lines, nonempty, k, title: str, has_md: bool, sections: _Sections) -> bool:
+    """Open the heading the line at nonempty[k] states, if any. True when the
+    line is a heading only; False when it is body text, including a paragraph
+    led by its heading (that heading is opened, the paragraph stays body)."""
+    line = lines[nonempty[k]][2]
+    rank = _numbering_rank(line)
+    bold = _BOLD_LEAD_RE.match(line)
+    if rank is not None and len(line) <= 40 and _is_open(line):
+        sections.push(_clean_heading(line), rank)  # a numbered heading on its own line
+        return True
+    if rank is not None or bold:
+        # A paragraph led by its heading: "(一)加强统筹谋划。构建……" / "**五是…**。…"
+        lead = bold.group(1) if bold else re.split(r"[。！？!?；;]", line, maxsplit=1)[0]
+        if 2 <= len(lead) <= 50:
+            if bold:
+                rank = _numbering_rank(lead) or BOLD_RANK
+            sections.push(_clean_heading(lead), rank)
+        return False
+    if not has_md and _is_title_line(lines, nonempty, k):
+        if line == title:
+            sections.clear()
+        else:
+            sections.push(line, TITLE_LINE_RANK)
+        return True
+    return False
 
 
 def _is_title_line(lines, nonempty, k) -> bool:

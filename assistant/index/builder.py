@@ -122,6 +122,38 @@ def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progres
     report = IndexReport(path=str(path))
 
     old = None if rebuild else _load_old(path, config, report)
+    embedder = _embedder_for(embedder, embed, old, path, config, report)
+    old_docs = old.documents if old else {}
+    plan = _plan(sources, old_docs, report)
+
+    todo = [(str(f), sha) for f, _, sha, unchanged in plan if not unchanged]
+    report.workers = _workers(config, todo)
+    old_vectors = old.vectors() if old else None
+    vectors, embedding = _vector_plan(embedder, old, old_vectors, config)
+    writer = store.IndexWriter(path, old.postings() if old else None, vectors)
+    prepared = _prepare_all(todo, config, report.workers, progress)
+    try:
+        _write_documents(plan, prepared, writer, old, old_vectors, report, progress)
+        report.removed = sorted(set(old_docs) - set(writer.documents))
+        writer.commit(_manifest(old, config, embedding, sources, report), config.bm25_k1, config.bm25_b, progress)
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        prepared.close()  # stops the worker pool
+
+    report.documents = len(writer.documents)
+    report.chunks = writer.n_chunks
+    if vectors is not None:
+        report.embedded_chunks, report.unembedded_chunks = vectors.embedded, vectors.empty_rows
+        report.embedding_model = embedding["model"]
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _embedder_for(embedder, embed: bool, old, path: Path, config: Config, report: IndexReport):
+    """The embedder this build uses (None: embed nothing now), loaded if "auto";
+    one that differs from the old index's is refused rather than mixed in."""
     if not embed:
         embedder = None
     elif isinstance(embedder, str):  # "auto"
@@ -131,12 +163,15 @@ def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progres
         differences = identity_differences(old.embedding, embedder.identity())
         if differences:
             raise IndexMismatchError(path, differences)
-    old_docs = old.documents if old else {}
+    return embedder
 
-    # Decide per file: carry over (unchanged), process, or skip.
+
+def _plan(sources, old_docs: dict, report: IndexReport) -> list[tuple[Path, str, str, bool]]:
+    """Decide per file: carry over (unchanged), process, or skip (recorded in
+    `report`). Returns (file, doc_id, sha256, unchanged) in discovery order."""
     files, problems = discover(sources)
     report.skipped.extend({"path": p, "reason": r} for p, r in problems)
-    plan: list[tuple[Path, str, str, bool]] = []  # file, doc_id, sha256, unchanged
+    plan: list[tuple[Path, str, str, bool]] = []
     seen: dict[str, str] = {}
     for file in files:
         doc_id = file.stem
@@ -153,57 +188,44 @@ def _build(sources, path: Path, config: Config, embedder, rebuild: bool, progres
         seen[doc_id] = str(file)
         previous = old_docs.get(doc_id)
         plan.append((file, doc_id, sha, bool(previous and previous["sha256"] == sha and previous["path"] == str(file))))
+    return plan
 
-    todo = [(str(f), sha) for f, _, sha, unchanged in plan if not unchanged]
-    report.workers = _workers(config, todo)
-    old_vectors = old.vectors() if old else None
-    vectors, embedding = _vector_plan(embedder, old, old_vectors, config)
-    writer = store.IndexWriter(path, old.postings() if old else None, vectors)
-    prepared = _prepare_all(todo, config, report.workers, progress)
-    try:
-        for n, (file, doc_id, sha, unchanged) in enumerate(plan, 1):
-            if progress:
-                progress(str(file), n, len(plan))
-            previous = old_docs.get(doc_id)
-            if unchanged:
+
+def _write_documents(plan, prepared: Iterator, writer, old, old_vectors, report: IndexReport, progress) -> None:
+    """Hand every planned document to `writer`: unchanged ones carried over,
+    the others as `prepared` yields them (in plan order), refused ones skipped."""
+    old_docs = old.documents if old else {}
+    for n, (file, doc_id, sha, unchanged) in enumerate(plan, 1):
+        if progress:
+            progress(str(file), n, len(plan))
+        previous = old_docs.get(doc_id)
+        if unchanged:
+            writer.carry_over(old, doc_id, old_vectors)
+            report.unchanged.append(doc_id)
+            continue
+        outcome = next(prepared)
+        if isinstance(outcome, str):  # the reason the document was refused
+            report.skipped.append({"path": str(file), "reason": outcome})
+            if previous:  # keep the last good version rather than losing it
                 writer.carry_over(old, doc_id, old_vectors)
-                report.unchanged.append(doc_id)
-                continue
-            outcome = next(prepared)
-            if isinstance(outcome, str):  # the reason the document was refused
-                report.skipped.append({"path": str(file), "reason": outcome})
-                if previous:  # keep the last good version rather than losing it
-                    writer.carry_over(old, doc_id, old_vectors)
-                    report.skipped[-1]["reason"] += " (previous version kept in the index)"
-                continue
-            meta, lines, counts = outcome
-            report.notices.extend(f"{Path(file).name}: {w}" for w in meta.get("warnings", []))
-            writer.add(meta, lines, counts)
-            (report.changed if previous else report.added).append(doc_id)
-        report.removed = sorted(set(old_docs) - set(writer.documents))
-        manifest = {
-            "format_version": store.FORMAT_VERSION,
-            "created_at": (old.manifest.get("created_at") if old else None) or time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "settings": store.index_settings(config),
-            "embedding": embedding,
-            "libraries": store.library_versions(),
-            "sources": [str(Path(s).resolve()) for s in sources],
-            "skipped": report.skipped,
-        }
-        writer.commit(manifest, config.bm25_k1, config.bm25_b, progress)
-    except BaseException:
-        writer.abort()
-        raise
-    finally:
-        prepared.close()  # stops the worker pool
+                report.skipped[-1]["reason"] += " (previous version kept in the index)"
+            continue
+        meta, lines, counts = outcome
+        report.notices.extend(f"{Path(file).name}: {w}" for w in meta.get("warnings", []))
+        writer.add(meta, lines, counts)
+        (report.changed if previous else report.added).append(doc_id)
 
-    report.documents = len(writer.documents)
-    report.chunks = writer.n_chunks
-    if vectors is not None:
-        report.embedded_chunks, report.unembedded_chunks = vectors.embedded, vectors.empty_rows
-        report.embedding_model = embedding["model"]
-    report.seconds = time.perf_counter() - started
-    return report
+
+def _manifest(old, config: Config, embedding: dict | None, sources, report: IndexReport) -> dict:
+    return {
+        "format_version": store.FORMAT_VERSION,
+        "created_at": (old.manifest.get("created_at") if old else None) or time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "settings": store.index_settings(config),
+        "embedding": embedding,
+        "libraries": store.library_versions(),
+        "sources": [str(Path(s).resolve()) for s in sources],
+        "skipped": report.skipped,
+    }
 
 
 def _vector_plan(embedder, old, old_vectors, config: Config) -> tuple[VectorWriter | None, dict | None]:
