@@ -11,8 +11,8 @@ from pathlib import Path
 from ..answer import Answer, Preview
 from ..errors import QuestionError
 from ..ingest.loaders import SUPPORTED_EXTENSIONS
+from ..service import AssistantService
 from .render import CSS, DRAFTING, answer_markdown, draft_markdown, source_cards, status_line
-from .service import AssistantService
 
 EXAMPLES = [
     "2024年重庆网民规模是多少？",
