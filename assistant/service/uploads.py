@@ -3,13 +3,13 @@ nothing overwritten silently."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..hashing import file_sha256
 from ..ingest.loaders import SUPPORTED_EXTENSIONS
 
 _UNSAFE_RE = re.compile(r"[^\w\u3400-\u9fff.\-()（）]+")
@@ -48,10 +48,6 @@ class Stored:
     note: str = ""  # e.g. "renamed: a file with this name exists"
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def store_upload(source: Path, original_name: str, corpus: Path, max_bytes: int) -> Stored:
     """Copy an uploaded temp file into the corpus folder under a safe name."""
     name = safe_name(original_name)
@@ -68,7 +64,7 @@ def store_upload(source: Path, original_name: str, corpus: Path, max_bytes: int)
     target = corpus / name
     stem = name.rsplit(".", 1)[0]
     note = ""
-    if target.exists() and _sha(target) == _sha(source):
+    if target.exists() and file_sha256(target) == file_sha256(source):
         raise UploadRejected(f"{original_name}: identical to {name}, already in the corpus")
     # The file stem is the document id: another file with this stem (any type)
     # means a new name, never an overwrite.
