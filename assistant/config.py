@@ -129,9 +129,17 @@ class Config:
     # Results are cached by page content hash in ocr_cache_dir ("" = index_root/.ocr-cache).
     ocr: bool = True
     ocr_cache_dir: str = ""
-    # Cost bounds for one document (assistant/ingest/base.py says where they come from).
+    # Cost bounds for hostile or oversized documents (the loaders read them via
+    # assistant/ingest/base.py's LoadOptions). OCR costs 3-12 s a page on 2 cores
+    # (issue #14): 100 pages is 5-20 minutes, the most one document should take;
+    # pages past the limit are left out and reported.
     ocr_max_pages: int = 100
+    # A PDF of more pages is refused (statistical yearbooks run to ~1,000 pages;
+    # more is a bulk scan or an attack).
     max_pages: int = 1000
+    # An A4 page at 300 dpi is 8.7 MP and an A3 page 17 MP; 50 MP admits every real
+    # scan or photograph and refuses pixel bombs (10,000 x 10,000 = 100 MP) before
+    # they are decoded.
     max_pixels: int = 50_000_000
 
     # Where the index lives (assistant/index/engine.py): "local" (a folder under
