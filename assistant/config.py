@@ -249,12 +249,23 @@ class Config:
         return self.from_dict({**self.to_dict(), **changes})
 
 
+# How a boolean setting may be spelled in the environment or a config file
+# (case-insensitive). Anything else is refused: `ASSISTANT_OCR=ture` silently
+# meaning False would switch a feature off without a word.
+BOOLEAN_SPELLINGS = {"true": True, "false": False, "1": True, "0": False,
+                     "yes": True, "no": False, "on": True, "off": False}
+
+
 def _coerce(name: str, value, kind: type):
     if isinstance(value, kind):
         return value
+    if kind is bool:
+        spelled = BOOLEAN_SPELLINGS.get(str(value).strip().lower())
+        if spelled is None:
+            accepted = "/".join(BOOLEAN_SPELLINGS)
+            raise ConfigError(f"setting {name!r} must be a boolean, got {value!r}; accepted: {accepted}")
+        return spelled
     try:
-        if kind is bool:
-            return str(value).lower() in {"1", "true", "yes", "on"}
         if kind in (int, float, str):
             return kind(value)
     except (TypeError, ValueError):
