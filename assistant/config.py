@@ -242,6 +242,11 @@ class Config:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
 
+    @property
+    def max_file_bytes(self) -> int:
+        """`max_file_mb` in bytes: the size limit of one file, indexed or uploaded."""
+        return int(self.max_file_mb * 2**20)
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 

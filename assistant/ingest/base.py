@@ -37,7 +37,7 @@ class LoadOptions:
         values = dict(
             chunk_size=config.chunk_size,
             chunk_overlap=config.chunk_overlap,
-            max_bytes=int(config.max_file_mb * 2**20),
+            max_bytes=config.max_file_bytes,
             ocr=config.ocr,
             ocr_cache=config.ocr_cache_dir or str(Path(config.index_root) / ".ocr-cache"),
             ocr_max_pages=config.ocr_max_pages,

@@ -4,6 +4,6 @@ by every session, and the rules by which uploaded files are checked and stored.
 Neither front end reaches into the other's package for it."""
 
 from .assistant_service import AssistantService
-from .uploads import Stored, UploadRejected, safe_name, store_upload
+from .uploads import Stored, check_size, check_type, safe_name, store_upload, upload_extension
 
-__all__ = ["AssistantService", "Stored", "UploadRejected", "safe_name", "store_upload"]
+__all__ = ["AssistantService", "Stored", "check_size", "check_type", "safe_name", "store_upload", "upload_extension"]

@@ -163,7 +163,7 @@ def build_app(service: AssistantService):
 def _launch_options(service: AssistantService) -> dict:
     gr = _gradio()
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"])  # no web fonts
-    return dict(max_file_size=int(service.config.max_file_mb * 2**20), css=CSS, theme=theme, show_error=False,
+    return dict(max_file_size=service.config.max_file_bytes, css=CSS, theme=theme, show_error=False,
                 footer_links=[])
 
 
