@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from fastapi import FastAPI, File, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException
@@ -122,16 +122,23 @@ def _errors(app: FastAPI) -> None:
 # ---------------------------------------------------------------- /v1 routes
 
 
-def _api_routes(holder: ServiceHolder):
-    from fastapi import APIRouter
+# What every /v1 route may answer besides its own result (the OpenAPI page lists them).
+ERROR_RESPONSES = {status: {"model": schemas.ErrorBody, "description": text} for status, text in (
+    (400, "bad input; `field` names it"), (401, "missing or wrong API key"),
+    (403, "a Host this server does not answer, or a request from another site (Origin)"),
+    (413, "request body over its limit"), (429, "too many failed keys from this client (Retry-After)"),
+    (503, "the index is being built for the first time (Retry-After)"))}
 
-    errors = {status: {"model": schemas.ErrorBody, "description": text} for status, text in (
-        (400, "bad input; `field` names it"), (401, "missing or wrong API key"),
-        (403, "a Host this server does not answer, or a request from another site (Origin)"),
-        (413, "request body over its limit"), (429, "too many failed keys from this client (Retry-After)"),
-        (503, "the index is being built for the first time (Retry-After)"))}
-    router = APIRouter(responses=errors)
 
+def _api_routes(holder: ServiceHolder) -> APIRouter:
+    router = APIRouter(responses=ERROR_RESPONSES)
+    _service_routes(router, holder)
+    _answer_routes(router, holder)
+    _document_routes(router, holder)
+    return router
+
+
+def _service_routes(router: APIRouter, holder: ServiceHolder) -> None:
     @router.get("/health", response_model=schemas.Health, tags=["service"])
     def health():
         """Liveness, the index generation and counts, the active retriever and answerer."""
@@ -146,6 +153,8 @@ def _api_routes(holder: ServiceHolder):
             answerers=service.available_answerers(),
         )
 
+
+def _answer_routes(router: APIRouter, holder: ServiceHolder) -> None:
     @router.post("/search", response_model=schemas.SearchResponse, tags=["answers"])
     def search(request: schemas.SearchRequest):
         """Ranked passages for a query, each with its document, section path and date."""
@@ -173,6 +182,8 @@ def _api_routes(holder: ServiceHolder):
             return JSONResponse(assistant.ask(request.question, history).to_dict())
         return StreamingResponse(_sse(assistant.stream(request.question, history)), media_type="text/event-stream")
 
+
+def _document_routes(router: APIRouter, holder: ServiceHolder) -> None:
     @router.get("/documents", response_model=list[schemas.DocumentInfo], tags=["documents"])
     def documents():
         rows = holder.get().documents()
@@ -192,8 +203,6 @@ def _api_routes(holder: ServiceHolder):
         if doc_id not in service.current().documents:
             raise ApiError(404, f"no document {doc_id!r} in the index", "doc_id")
         return {"doc_id": doc_id, "message": service.remove_document(doc_id)}
-
-    return router
 
 
 def _assistant(holder: ServiceHolder, answerer: str | None, k: int | None):
