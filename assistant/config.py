@@ -129,9 +129,17 @@ class Config:
     # Results are cached by page content hash in ocr_cache_dir ("" = index_root/.ocr-cache).
     ocr: bool = True
     ocr_cache_dir: str = ""
-    # Cost bounds for one document (assistant/ingest/base.py says where they come from).
+    # Cost bounds for hostile or oversized documents (the loaders read them via
+    # assistant/ingest/base.py's LoadOptions). OCR costs 3-12 s a page on 2 cores
+    # (issue #14): 100 pages is 5-20 minutes, the most one document should take;
+    # pages past the limit are left out and reported.
     ocr_max_pages: int = 100
+    # A PDF of more pages is refused (statistical yearbooks run to ~1,000 pages;
+    # more is a bulk scan or an attack).
     max_pages: int = 1000
+    # An A4 page at 300 dpi is 8.7 MP and an A3 page 17 MP; 50 MP admits every real
+    # scan or photograph and refuses pixel bombs (10,000 x 10,000 = 100 MP) before
+    # they are decoded.
     max_pixels: int = 50_000_000
 
     # Where the index lives (assistant/index/engine.py): "local" (a folder under
@@ -234,6 +242,11 @@ class Config:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
 
+    @property
+    def max_file_bytes(self) -> int:
+        """`max_file_mb` in bytes: the size limit of one file, indexed or uploaded."""
+        return int(self.max_file_mb * 2**20)
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
@@ -241,12 +254,23 @@ class Config:
         return self.from_dict({**self.to_dict(), **changes})
 
 
+# How a boolean setting may be spelled in the environment or a config file
+# (case-insensitive). Anything else is refused: `ASSISTANT_OCR=ture` silently
+# meaning False would switch a feature off without a word.
+BOOLEAN_SPELLINGS = {"true": True, "false": False, "1": True, "0": False,
+                     "yes": True, "no": False, "on": True, "off": False}
+
+
 def _coerce(name: str, value, kind: type):
     if isinstance(value, kind):
         return value
+    if kind is bool:
+        spelled = BOOLEAN_SPELLINGS.get(str(value).strip().lower())
+        if spelled is None:
+            accepted = "/".join(BOOLEAN_SPELLINGS)
+            raise ConfigError(f"setting {name!r} must be a boolean, got {value!r}; accepted: {accepted}")
+        return spelled
     try:
-        if kind is bool:
-            return str(value).lower() in {"1", "true", "yes", "on"}
         if kind in (int, float, str):
             return kind(value)
     except (TypeError, ValueError):

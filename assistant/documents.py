@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .chunking.chunker import Chunk, chunk_text
 from .errors import DocumentError
+from .hashing import file_sha256
 from .ingest.base import LoadedText, LoadOptions
 from .ingest.clean import Dropped, clean_text
 from .ingest.loaders import SUPPORTED_EXTENSIONS, load_file
@@ -36,14 +36,6 @@ class Document:
             d.pop(key)
         d["n_chunks"] = len(self.chunks)
         return d
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_document(
@@ -135,4 +127,4 @@ def discover(paths: list[str | Path]) -> tuple[list[Path], list[tuple[str, str]]
     return files, problems
 
 
-__all__ = ["Document", "LoadOptions", "SUPPORTED_EXTENSIONS", "discover", "file_sha256", "read_document"]
+__all__ = ["Document", "LoadOptions", "SUPPORTED_EXTENSIONS", "discover", "read_document"]

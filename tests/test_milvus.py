@@ -238,7 +238,7 @@ def test_the_ui_service_uploads_answers_and_removes_through_milvus(corpus, confi
     """The chat UI's and HTTP server's service layer, unchanged, on the Milvus
     engine: an uploaded document is published, answered with a citation, and
     removed again."""
-    from assistant.ui.service import AssistantService
+    from assistant.service import AssistantService
 
     cfg = _milvus(config, tmp_path, corpus_dir=str(corpus))
     service = AssistantService(cfg, corpus, tmp_path / "idx")

@@ -8,8 +8,8 @@ import pytest
 
 from assistant.cli import main
 from assistant.ui.render import answer_markdown, source_cards, status_line
-from assistant.ui.service import AssistantService
-from assistant.ui.uploads import UploadRejected, safe_name, store_upload
+from assistant.errors import UploadRejected
+from assistant.service import AssistantService, safe_name, store_upload
 
 
 @pytest.fixture

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..config import Config
-from ..documents import LoadOptions, discover, file_sha256, read_document
+from ..documents import LoadOptions, discover, read_document
 from ..embedders import NONE, identity_differences, load_embedder
 from ..errors import DocumentError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from ..hashing import file_sha256
 from ..ingest import ocr
 from ..ingest.loaders import IMAGE_EXTENSIONS
 from ..system import physical_cores

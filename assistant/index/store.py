@@ -19,7 +19,6 @@ interrupted build never leaves a half-written index behind."""
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -35,6 +34,7 @@ from ..chunking.chunker import Chunk
 from ..config import Config
 from ..embedders import expected_identity, identity_differences
 from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from ..hashing import file_sha256
 from .chunkstore import ChunkStore
 from .postings import Postings
 from .terms import EncodedCounts, PostingsBuilder
@@ -191,7 +191,7 @@ def verify(path: Path, manifest: dict, full: bool | None = None) -> None:
         size = file.stat().st_size
         if size != entry.get("bytes"):
             raise IndexCorruptError(path, name, f"has {size} bytes, {entry.get('bytes')} were written")
-        if full and _sha256(file) != entry.get("sha256"):
+        if full and file_sha256(file) != entry.get("sha256"):
             raise IndexCorruptError(path, name, "does not match its checksum")
 
 
@@ -293,21 +293,13 @@ def chunk_lines(chunks: list[Chunk]) -> list[bytes]:
     return [(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n").encode("utf-8") for chunk in chunks]
 
 
-def _sha256(file: Path) -> str:
-    h = hashlib.sha256()
-    with open(file, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _checksums(directory: Path) -> dict[str, dict]:
     """Size and SHA-256 of every data file."""
     out = {}
     for file in sorted(directory.rglob("*")):
         rel = file.relative_to(directory).as_posix()
         if file.is_file():
-            out[rel] = {"bytes": file.stat().st_size, "sha256": _sha256(file)}
+            out[rel] = {"bytes": file.stat().st_size, "sha256": file_sha256(file)}
     return out
 
 

@@ -10,16 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Cost bounds for hostile or oversized files. A PDF of more pages is refused
-# (statistical yearbooks run to ~1,000 pages; more is a bulk scan or an attack).
-MAX_PAGES = 1000
-# OCR costs 3-12 s a page on 2 cores (issue #14): 100 pages is 5-20 minutes, the
-# most one document should take. Pages past the limit are left out and reported.
-OCR_MAX_PAGES = 100
-# An A4 page at 300 dpi is 8.7 MP and an A3 page 17 MP; 50 MP admits every real
-# scan or photograph and refuses pixel bombs (10,000 x 10,000 = 100 MP) before
-# they are decoded.
-MAX_PIXELS = 50_000_000
+from ..config import Config
+
+# Chunk sizes and cost bounds default to the settings' own values: config.py
+# declares them and says why, and nothing here can drift from it.
+_DEFAULTS = Config()
 
 
 @dataclass(frozen=True)
@@ -27,22 +22,22 @@ class LoadOptions:
     """How files become chunks: one value from the config to every loader (and
     to the build's worker processes, so it stays small and picklable)."""
 
-    chunk_size: int = 400
-    chunk_overlap: int = 0
+    chunk_size: int = _DEFAULTS.chunk_size
+    chunk_overlap: int = _DEFAULTS.chunk_overlap
     max_bytes: int | None = None
     ocr: bool = True
     ocr_cache: str | None = None  # folder of OCR results by page hash; None = no cache
     ocr_threads: int = 0  # onnxruntime threads per process (0 = its default)
-    ocr_max_pages: int = OCR_MAX_PAGES
-    max_pages: int = MAX_PAGES
-    max_pixels: int = MAX_PIXELS
+    ocr_max_pages: int = _DEFAULTS.ocr_max_pages
+    max_pages: int = _DEFAULTS.max_pages
+    max_pixels: int = _DEFAULTS.max_pixels
 
     @classmethod
     def from_config(cls, config, **overrides) -> "LoadOptions":
         values = dict(
             chunk_size=config.chunk_size,
             chunk_overlap=config.chunk_overlap,
-            max_bytes=int(config.max_file_mb * 2**20),
+            max_bytes=config.max_file_bytes,
             ocr=config.ocr,
             ocr_cache=config.ocr_cache_dir or str(Path(config.index_root) / ".ocr-cache"),
             ocr_max_pages=config.ocr_max_pages,

@@ -8,7 +8,6 @@ and listed as suspect, and the citation shows it."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import DocumentError
+from ..hashing import sha256_of
 from .base import LoadedText, LoadOptions, Part
 
 # Rendering resolution for PDF pages. 200 dpi gave 97-99 % character accuracy on
@@ -132,10 +132,8 @@ def recognise(image, options: LoadOptions) -> PageText:
 
 
 def _page_key(rgb) -> str:
-    h = hashlib.sha256()
-    h.update(f"{engine_version()}|{OCR_DPI}|{UNCLIP_RATIO}|{RECOVERY_VERSION}|{rgb.size}".encode())
-    h.update(rgb.tobytes())
-    return h.hexdigest()
+    settings = f"{engine_version()}|{OCR_DPI}|{UNCLIP_RATIO}|{RECOVERY_VERSION}|{rgb.size}".encode()
+    return sha256_of((settings, rgb.tobytes()))
 
 
 def _cache_get(folder: str | None, key: str) -> list | None:

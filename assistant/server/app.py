@@ -13,16 +13,17 @@ import os
 import tempfile
 from pathlib import Path
 
-from fastapi import FastAPI, File, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException
 
 from ..answer import Answer, Preview
 from ..config import Config
-from ..errors import AssistantError, ConfigError, DocumentError, ModelError, QuestionError
-from ..ingest.loaders import SUPPORTED_EXTENSIONS
+from ..errors import (AssistantError, ConfigError, DocumentError, ModelError, QuestionError, UnsupportedUploadType,
+                      UploadTooLarge)
 from ..pipeline import retriever_label
+from ..service import check_size, check_type, upload_extension
 from . import schemas
 from .auth import Credentials, Exposure
 from .docs import local_docs
@@ -51,7 +52,7 @@ def create_app(config: Config, corpus=None, index_path=None, credentials: Creden
                   description="Questions answered from your documents, every fact cited.")
     app.state.holder = holder
     app.router.on_shutdown.append(holder.close)  # a loaded GGUF is released
-    max_upload = int(config.max_file_mb * 2**20) * MAX_FILES_PER_REQUEST + MULTIPART_OVERHEAD
+    max_upload = config.max_file_bytes * MAX_FILES_PER_REQUEST + MULTIPART_OVERHEAD
     app.add_middleware(Guard, policy=Policy(exposure or Exposure("127.0.0.1"), credentials, max_upload))
     _errors(app)
     local_docs(app)
@@ -121,16 +122,23 @@ def _errors(app: FastAPI) -> None:
 # ---------------------------------------------------------------- /v1 routes
 
 
-def _api_routes(holder: ServiceHolder):
-    from fastapi import APIRouter
+# What every /v1 route may answer besides its own result (the OpenAPI page lists them).
+ERROR_RESPONSES = {status: {"model": schemas.ErrorBody, "description": text} for status, text in (
+    (400, "bad input; `field` names it"), (401, "missing or wrong API key"),
+    (403, "a Host this server does not answer, or a request from another site (Origin)"),
+    (413, "request body over its limit"), (429, "too many failed keys from this client (Retry-After)"),
+    (503, "the index is being built for the first time (Retry-After)"))}
 
-    errors = {status: {"model": schemas.ErrorBody, "description": text} for status, text in (
-        (400, "bad input; `field` names it"), (401, "missing or wrong API key"),
-        (403, "a Host this server does not answer, or a request from another site (Origin)"),
-        (413, "request body over its limit"), (429, "too many failed keys from this client (Retry-After)"),
-        (503, "the index is being built for the first time (Retry-After)"))}
-    router = APIRouter(responses=errors)
 
+def _api_routes(holder: ServiceHolder) -> APIRouter:
+    router = APIRouter(responses=ERROR_RESPONSES)
+    _service_routes(router, holder)
+    _answer_routes(router, holder)
+    _document_routes(router, holder)
+    return router
+
+
+def _service_routes(router: APIRouter, holder: ServiceHolder) -> None:
     @router.get("/health", response_model=schemas.Health, tags=["service"])
     def health():
         """Liveness, the index generation and counts, the active retriever and answerer."""
@@ -145,6 +153,8 @@ def _api_routes(holder: ServiceHolder):
             answerers=service.available_answerers(),
         )
 
+
+def _answer_routes(router: APIRouter, holder: ServiceHolder) -> None:
     @router.post("/search", response_model=schemas.SearchResponse, tags=["answers"])
     def search(request: schemas.SearchRequest):
         """Ranked passages for a query, each with its document, section path and date."""
@@ -172,6 +182,8 @@ def _api_routes(holder: ServiceHolder):
             return JSONResponse(assistant.ask(request.question, history).to_dict())
         return StreamingResponse(_sse(assistant.stream(request.question, history)), media_type="text/event-stream")
 
+
+def _document_routes(router: APIRouter, holder: ServiceHolder) -> None:
     @router.get("/documents", response_model=list[schemas.DocumentInfo], tags=["documents"])
     def documents():
         rows = holder.get().documents()
@@ -181,22 +193,8 @@ def _api_routes(holder: ServiceHolder):
     def upload(files: list[UploadFile] = File(..., description="one or more documents")):
         """Store and index uploads (same limits, name rules and no-overwrite rule as the UI)."""
         service = holder.get()
-        limit = int(service.config.max_file_mb * 2**20)
         with tempfile.TemporaryDirectory(prefix="upload-") as tmp:
-            pairs = []
-            for i, item in enumerate(files):
-                name = item.filename or "upload"
-                ext = Path(name).suffix.lower()
-                if ext not in SUPPORTED_EXTENSIONS:
-                    raise ApiError(415, f"{name}: unsupported file type {ext or '(none)'}; "
-                                        f"supported: {', '.join(sorted(SUPPORTED_EXTENSIONS))}", "files")
-                target = Path(tmp) / f"{i}{ext}"
-                size = _save(item, target, limit)
-                if size > limit:
-                    raise ApiError(413, f"{name}: file too large (limit {service.config.max_file_mb:g} MB, "
-                                        "setting max_file_mb)", "files")
-                pairs.append((target, name))
-            return service.add_files(pairs)
+            return service.add_files(_receive(files, Path(tmp), service.config.max_file_bytes))
 
     @router.delete("/documents/{doc_id}", tags=["documents"])
     def remove(doc_id: str):
@@ -206,8 +204,6 @@ def _api_routes(holder: ServiceHolder):
             raise ApiError(404, f"no document {doc_id!r} in the index", "doc_id")
         return {"doc_id": doc_id, "message": service.remove_document(doc_id)}
 
-    return router
-
 
 def _assistant(holder: ServiceHolder, answerer: str | None, k: int | None):
     service = holder.get()
@@ -215,6 +211,28 @@ def _assistant(holder: ServiceHolder, answerer: str | None, k: int | None):
         raise ApiError(400, f"answerer {answerer!r} is not available here; available: "
                             f"{', '.join(service.available_answerers())}", "answerer")
     return service.assistant(answerer, k)
+
+
+def _receive(files: list[UploadFile], folder: Path, limit: int) -> list[tuple[Path, str]]:
+    """Each upload copied into `folder`, as (path, name as sent). The upload
+    rules' type and size checks (the service applies them again when it stores
+    the files) run here first, so that the API can answer with a status and
+    fail the whole request: a type no loader reads is a 415 before the file is
+    copied, a file over the limit a 413 as soon as the copy passes it."""
+    pairs = []
+    for i, item in enumerate(files):
+        name = item.filename or "upload"
+        ext = upload_extension(name)
+        try:
+            check_type(name, ext)
+            target = folder / f"{i}{ext}"
+            check_size(name, _save(item, target, limit), limit)
+        except UnsupportedUploadType as exc:
+            raise ApiError(415, str(exc), "files") from exc
+        except UploadTooLarge as exc:
+            raise ApiError(413, str(exc), "files") from exc
+        pairs.append((target, name))
+    return pairs
 
 
 def _save(item: UploadFile, target: Path, limit: int) -> int:

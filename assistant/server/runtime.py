@@ -8,6 +8,7 @@ import threading
 
 from ..config import Config
 from ..errors import AssistantError
+from ..service import AssistantService
 
 
 class NotReady(AssistantError):
@@ -39,8 +40,6 @@ class ServiceHolder:
             self.get()  # raises the startup error, if any
 
     def _create(self) -> None:
-        from ..ui.service import AssistantService
-
         config, corpus, index_path, update = self._args
         try:
             self._service = AssistantService(config, corpus, index_path, update=update)

@@ -11,8 +11,8 @@ from pathlib import Path
 from ..answer import Answer, Preview
 from ..errors import QuestionError
 from ..ingest.loaders import SUPPORTED_EXTENSIONS
+from ..service import AssistantService
 from .render import CSS, DRAFTING, answer_markdown, draft_markdown, source_cards, status_line
-from .service import AssistantService
 
 EXAMPLES = [
     "2024年重庆网民规模是多少？",
@@ -42,8 +42,79 @@ def _gradio():
     return gr
 
 
+HEADER = "## 文档问答助手 · Document QA\n基于本地文档回答问题，每个事实都标注出处。 Answers from your documents, every fact cited."
+UPLOAD_RESULT_HEAD = ["| 文件 File | 结果 Result | 说明 Detail |", "|---|---|---|"]
+
+
 def build_app(service: AssistantService):
     gr = _gradio()
+    respond, clear = _chat_handlers(gr, service)
+    upload, remove, doc_ids = _document_handlers(gr, service)
+    with gr.Blocks(title="文档问答助手 Document QA", analytics_enabled=False) as app:
+        turns = gr.State([])
+        gr.Markdown(HEADER)
+        status = gr.Markdown(status_line(service.assistant().mode, None, service.notices), elem_id="status")
+        with gr.Tab("问答 Chat"):
+            chat, box, send, reset, cards, k, answerer = _chat_tab(gr, service)
+        with gr.Tab("文档 Documents"):
+            files, add, upload_result, table, pick, delete, remove_result = _documents_tab(gr, service, doc_ids())
+
+        # Wired in this order, which numbers the events Gradio's queue is called by.
+        outputs = [chat, turns, cards, status, box]
+        box.submit(respond, [box, chat, turns, k, answerer], outputs)
+        send.click(respond, [box, chat, turns, k, answerer], outputs)
+        reset.click(clear, None, [chat, turns, cards, status])
+        add.click(upload, [files], [upload_result, table, pick])
+        delete.click(remove, [pick], [remove_result, table, pick])
+    return app
+
+
+def _chat_tab(gr, service: AssistantService):
+    """The conversation, the question box with its buttons and examples, the
+    source cards and the settings."""
+    with gr.Row():
+        with gr.Column(scale=3):
+            chat = gr.Chatbot(label="对话 Conversation", height=460, elem_id="chat", sanitize_html=True)
+            with gr.Row():
+                box = gr.Textbox(
+                    placeholder="输入问题，回车发送 Ask a question, press Enter", show_label=False,
+                    scale=5, elem_id="question", autofocus=True,
+                )
+                send = gr.Button("发送 Send", variant="primary", scale=1, elem_id="send")
+                reset = gr.Button("新对话 New chat", scale=1)
+            gr.Examples(EXAMPLES, inputs=box, label="示例问题 Examples")
+        with gr.Column(scale=2):
+            gr.Markdown("### 来源 Sources")
+            cards = gr.HTML(source_cards(None), elem_id="sources")
+    with gr.Accordion("设置 Settings", open=False):
+        k = gr.Slider(1, 10, value=service.config.top_k, step=1, label="检索段落数 Passages")
+        answerer = gr.Dropdown(
+            service.available_answerers(), value=service.default_answerer(), label="回答方式 Answerer"
+        )
+    return chat, box, send, reset, cards, k, answerer
+
+
+def _documents_tab(gr, service: AssistantService, doc_ids: list[str]):
+    """Upload, the table of indexed documents, and removal."""
+    files = gr.File(
+        label="上传文档 Upload (" + " ".join(UPLOAD_TYPES) + ")", file_count="multiple",
+        file_types=UPLOAD_TYPES, elem_id="upload",
+    )
+    add = gr.Button("上传并索引 Upload & index", variant="primary", elem_id="add")
+    upload_result = gr.Markdown(elem_id="upload-result")
+    table = gr.Dataframe(
+        value=service.documents(), headers=["文档 ID", "标题 Title", "年份 Year", "段落 Chunks"],
+        interactive=False, label="已索引文档 Indexed documents", elem_id="documents",
+    )
+    with gr.Row():
+        pick = gr.Dropdown(doc_ids, value=None, label="选择文档 Document", elem_id="remove-pick")
+        delete = gr.Button("移除 Remove", variant="stop", elem_id="remove")
+    remove_result = gr.Markdown(elem_id="remove-result")
+    return files, add, upload_result, table, pick, delete, remove_result
+
+
+def _chat_handlers(gr, service: AssistantService):
+    """`respond` (a question in, the streamed answer out) and `clear` (a new chat)."""
 
     def respond(message: str, chat: list, turns: list, k: int, answerer: str):
         message = (message or "").strip()
@@ -78,6 +149,16 @@ def build_app(service: AssistantService):
         ]
         yield chat, turns, source_cards(answer), status_line(answer.mode, answer, service.notices), ""
 
+    def clear():
+        return [], [], source_cards(None), status_line(service.assistant().mode, None, service.notices)
+
+    return respond, clear
+
+
+def _document_handlers(gr, service: AssistantService):
+    """`upload` and `remove`, each answering with a message, the new document
+    table and the new choices to remove; and `doc_ids`, those choices."""
+
     def upload(files, progress=gr.Progress()):
         if not files:
             return "请选择文件 Choose files first.", gr.update(), gr.update()
@@ -90,11 +171,7 @@ def build_app(service: AssistantService):
             pairs.append((path, original))
         progress(0, desc="保存 Saving")
         results = service.add_files(pairs, progress=progress)
-        lines = ["| 文件 File | 结果 Result | 说明 Detail |", "|---|---|---|"]
-        for r in results:
-            status = "已索引 indexed" if r["status"] == "indexed" else "**跳过 skipped**"
-            lines.append(f"| {html.escape(r['file'])} | {status} | {html.escape(r['detail'])} |")
-        return "\n".join(lines), service.documents(), gr.update(choices=_doc_ids())
+        return _upload_table(results), service.documents(), gr.update(choices=doc_ids())
 
     def remove(doc_id: str):
         if not doc_id:
@@ -103,67 +180,27 @@ def build_app(service: AssistantService):
             message = service.remove_document(doc_id)
         except Exception as exc:  # shown to the user, not a traceback
             message = f"**{exc}**"
-        return message, service.documents(), gr.update(choices=_doc_ids(), value=None)
+        return message, service.documents(), gr.update(choices=doc_ids(), value=None)
 
-    def _doc_ids() -> list[str]:
+    def doc_ids() -> list[str]:
         return [row[0] for row in service.documents()]
 
-    def clear():
-        return [], [], source_cards(None), status_line(service.assistant().mode, None, service.notices)
+    return upload, remove, doc_ids
 
-    with gr.Blocks(title="文档问答助手 Document QA", analytics_enabled=False) as app:
-        turns = gr.State([])
-        gr.Markdown("## 文档问答助手 · Document QA\n基于本地文档回答问题，每个事实都标注出处。 Answers from your documents, every fact cited.")
-        status = gr.Markdown(status_line(service.assistant().mode, None, service.notices), elem_id="status")
-        with gr.Tab("问答 Chat"):
-            with gr.Row():
-                with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="对话 Conversation", height=460, elem_id="chat", sanitize_html=True)
-                    with gr.Row():
-                        box = gr.Textbox(
-                            placeholder="输入问题，回车发送 Ask a question, press Enter", show_label=False,
-                            scale=5, elem_id="question", autofocus=True,
-                        )
-                        send = gr.Button("发送 Send", variant="primary", scale=1, elem_id="send")
-                        reset = gr.Button("新对话 New chat", scale=1)
-                    gr.Examples(EXAMPLES, inputs=box, label="示例问题 Examples")
-                with gr.Column(scale=2):
-                    gr.Markdown("### 来源 Sources")
-                    cards = gr.HTML(source_cards(None), elem_id="sources")
-            with gr.Accordion("设置 Settings", open=False):
-                k = gr.Slider(1, 10, value=service.config.top_k, step=1, label="检索段落数 Passages")
-                answerer = gr.Dropdown(
-                    service.available_answerers(), value=service.default_answerer(), label="回答方式 Answerer"
-                )
-        with gr.Tab("文档 Documents"):
-            files = gr.File(
-                label="上传文档 Upload (" + " ".join(UPLOAD_TYPES) + ")", file_count="multiple",
-                file_types=UPLOAD_TYPES, elem_id="upload",
-            )
-            add = gr.Button("上传并索引 Upload & index", variant="primary", elem_id="add")
-            upload_result = gr.Markdown(elem_id="upload-result")
-            table = gr.Dataframe(
-                value=service.documents(), headers=["文档 ID", "标题 Title", "年份 Year", "段落 Chunks"],
-                interactive=False, label="已索引文档 Indexed documents", elem_id="documents",
-            )
-            with gr.Row():
-                pick = gr.Dropdown(_doc_ids(), value=None, label="选择文档 Document", elem_id="remove-pick")
-                delete = gr.Button("移除 Remove", variant="stop", elem_id="remove")
-            remove_result = gr.Markdown(elem_id="remove-result")
 
-        outputs = [chat, turns, cards, status, box]
-        box.submit(respond, [box, chat, turns, k, answerer], outputs)
-        send.click(respond, [box, chat, turns, k, answerer], outputs)
-        reset.click(clear, None, [chat, turns, cards, status])
-        add.click(upload, [files], [upload_result, table, pick])
-        delete.click(remove, [pick], [remove_result, table, pick])
-    return app
+def _upload_table(results: list[dict]) -> str:
+    """One Markdown row per uploaded file: indexed, or skipped and why."""
+    lines = list(UPLOAD_RESULT_HEAD)
+    for r in results:
+        status = "已索引 indexed" if r["status"] == "indexed" else "**跳过 skipped**"
+        lines.append(f"| {html.escape(r['file'])} | {status} | {html.escape(r['detail'])} |")
+    return "\n".join(lines)
 
 
 def _launch_options(service: AssistantService) -> dict:
     gr = _gradio()
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"])  # no web fonts
-    return dict(max_file_size=int(service.config.max_file_mb * 2**20), css=CSS, theme=theme, show_error=False,
+    return dict(max_file_size=service.config.max_file_bytes, css=CSS, theme=theme, show_error=False,
                 footer_links=[])
 
 

@@ -14,11 +14,11 @@ from ..answerers import available_answerers, default_answerer
 from ..assembly import AnswererPool, assemble, index_location, open_index
 from ..config import Config
 from ..documents import LoadOptions, read_document
-from ..errors import AssistantError, DocumentError
+from ..errors import AssistantError, DocumentError, UploadRejected
 from ..index import Index, build_index
 from ..index.backends import engine_class
 from ..pipeline import Assistant
-from .uploads import UploadRejected, store_upload
+from .uploads import store_upload
 
 
 # What any uploaded file may yield whatever its size: a small .docx or a short
@@ -131,11 +131,10 @@ class AssistantService:
         return results
 
     def _store(self, files, results: list[dict]) -> list:
-        max_bytes = int(self.config.max_file_mb * 2**20)
         stored = []
         for source, name in files:
             try:
-                stored.append((name, store_upload(Path(source), name, self.corpus, max_bytes)))
+                stored.append((name, store_upload(Path(source), name, self.corpus, self.config.max_file_bytes)))
             except UploadRejected as exc:
                 results.append({"file": name, "status": "skipped", "detail": str(exc)})
         return stored

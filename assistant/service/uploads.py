@@ -1,15 +1,17 @@
 """Checking and storing uploaded files: allowed types, size limit, safe names,
-nothing overwritten silently."""
+nothing overwritten silently. The chat UI and the HTTP API apply these same
+checks (the API also before it reads a body, to answer 415 or 413 at once)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import UnsupportedUploadType, UploadRejected, UploadTooLarge
+from ..hashing import file_sha256
 from ..ingest.loaders import SUPPORTED_EXTENSIONS
 
 _UNSAFE_RE = re.compile(r"[^\w\u3400-\u9fff.\-()（）]+")
@@ -17,10 +19,6 @@ _UNSAFE_RE = re.compile(r"[^\w\u3400-\u9fff.\-()（）]+")
 # is 3 in UTF-8): 200 leaves room for "-12" when a name is taken and for the
 # same suffix again when the file is moved to .removed/.
 MAX_NAME_BYTES = 200
-
-
-class UploadRejected(Exception):
-    pass
 
 
 def safe_name(name: str) -> str:
@@ -41,6 +39,24 @@ def safe_name(name: str) -> str:
     return f"{stem}.{ext}"
 
 
+def upload_extension(name: str) -> str:
+    """An upload's type as the loaders know it: its extension, lower case ('' if none)."""
+    return Path(name).suffix.lower()
+
+
+def check_type(name: str, ext: str) -> None:
+    """Refuse an upload (named `name`) whose extension `ext` no loader reads."""
+    if ext not in SUPPORTED_EXTENSIONS:
+        raise UnsupportedUploadType(f"{name}: unsupported file type {ext or '(none)'}; "
+                                    f"supported: {', '.join(sorted(SUPPORTED_EXTENSIONS))}")
+
+
+def check_size(name: str, size: int, max_bytes: int) -> None:
+    """Refuse an upload of more than `max_bytes` (the setting max_file_mb)."""
+    if size > max_bytes:
+        raise UploadTooLarge(f"{name}: file too large (limit {max_bytes / 2**20:.3g} MB, setting max_file_mb)")
+
+
 @dataclass
 class Stored:
     name: str  # final file name in the corpus folder
@@ -48,27 +64,19 @@ class Stored:
     note: str = ""  # e.g. "renamed: a file with this name exists"
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def store_upload(source: Path, original_name: str, corpus: Path, max_bytes: int) -> Stored:
     """Copy an uploaded temp file into the corpus folder under a safe name."""
     name = safe_name(original_name)
-    ext = "." + name.rsplit(".", 1)[1]
-    if ext not in SUPPORTED_EXTENSIONS:
-        raise UploadRejected(
-            f"{original_name}: unsupported file type {ext}; allowed: {', '.join(sorted(SUPPORTED_EXTENSIONS))}"
-        )
+    ext = upload_extension(name)
+    check_type(original_name, ext)
     size = source.stat().st_size
-    if size > max_bytes:
-        raise UploadRejected(f"{original_name}: too large ({size / 2**20:.1f} MB > {max_bytes / 2**20:.0f} MB)")
+    check_size(original_name, size, max_bytes)
     if size == 0:
         raise UploadRejected(f"{original_name}: empty file")
     target = corpus / name
     stem = name.rsplit(".", 1)[0]
     note = ""
-    if target.exists() and _sha(target) == _sha(source):
+    if target.exists() and file_sha256(target) == file_sha256(source):
         raise UploadRejected(f"{original_name}: identical to {name}, already in the corpus")
     # The file stem is the document id: another file with this stem (any type)
     # means a new name, never an overwrite.
