@@ -137,12 +137,28 @@ def test_incremental_update_scores_like_a_fresh_build(corpus, config, tmp_path):
         np.testing.assert_allclose(updated.engine.lexical.scores(tokens), fresh.engine.lexical.scores(tokens), rtol=1e-6)
 
 
-def test_chunks_are_read_on_demand(seed_index):
-    chunks = seed_index.chunks
-    assert isinstance(chunks[0], Chunk) and chunks[-1].doc_id == list(seed_index.documents)[-1]
-    assert sum(1 for _ in chunks) == len(chunks) == seed_index.manifest["n_chunks"]
-    for doc_id, meta in seed_index.documents.items():
-        start, end = seed_index.engine.data.chunk_range(doc_id)
+def test_chunks_are_read_on_demand(corpus, config, tmp_path):
+    """Opening an index reads no chunk into memory: chunks.jsonl is mapped, and
+    a chunk is parsed from it when asked for. So a character changed in the
+    file after the index was opened shows in a chunk read afterwards."""
+    path = tmp_path / "idx"
+    build_index([corpus], path, config)
+    index = Index.load(path, config)
+    chunks = index.chunks
+    assert isinstance(chunks.offsets, np.memmap)
+    file, start = path / "chunks.jsonl", int(chunks.offsets[len(chunks) - 1])
+    data = file.read_bytes()
+    last = json.loads(data[start:])["text"]
+    cjk = next(c for c in last if "\u4e00" <= c <= "\u9fff")  # 3 bytes in UTF-8, as 〇 is
+    with open(file, "r+b") as f:  # in place: the mapping sees it, a copy made at load would not
+        f.seek(data.index(cjk.encode(), data.index(b'"text": ', start)))
+        f.write("〇".encode())
+    assert chunks[-1].text == last.replace(cjk, "〇", 1)
+
+    assert isinstance(chunks[0], Chunk) and chunks[-1].doc_id == list(index.documents)[-1]
+    assert sum(1 for _ in chunks) == len(chunks) == index.manifest["n_chunks"]
+    for doc_id in index.documents:
+        start, end = index.engine.data.chunk_range(doc_id)
         assert {chunks[i].doc_id for i in range(start, end)} == {doc_id}
     with pytest.raises(IndexError):
         chunks[len(chunks)]
