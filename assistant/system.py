@@ -6,14 +6,15 @@ import os
 from pathlib import Path
 
 
-def physical_cores() -> int:
+def physical_cores(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> int:
     """Physical cores this process may use: hyper-threads add little to
     llama.cpp or to CPU-bound tokenization, and a container's CPU set can be
-    smaller than the machine."""
+    smaller than the machine. `cpuinfo`: the kernel's CPU description (or a
+    saved copy of another machine's)."""
     allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     try:
         cores, phys, core = set(), None, None
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
+        with open(cpuinfo, encoding="utf-8") as f:
             for line in f:
                 key, _, value = line.partition(":")
                 key = key.strip()

@@ -93,8 +93,8 @@ def test_english_retrieval_prefers_passages_of_the_place_asked_about(seed_index)
 
     names = {i: "重庆" in normalize(seed_index.chunks[i].section_path + seed_index.chunks[i].quote)
              for i in range(len(seed_index.chunks))}
-    scores = seed_index._in_place({i: 1.0 for i in names}, "How many 5G base stations does Chongqing have?")
+    scores = seed_index.weigh_by_place({i: 1.0 for i in names}, "How many 5G base stations does Chongqing have?")
     assert all(scores[i] == (1.0 if named else PLACE_MISS_FACTOR) for i, named in names.items())
     assert any(names.values()) and not all(names.values())
     # A question naming no place is left alone.
-    assert seed_index._in_place({0: 1.0}, "How many 5G base stations are there?") == {0: 1.0}
+    assert seed_index.weigh_by_place({0: 1.0}, "How many 5G base stations are there?") == {0: 1.0}

@@ -34,6 +34,14 @@ def _reference(seed_index):
     return reference, token_lists
 
 
+def _top(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k highest positive scores, best first, ties by chunk number (a full
+    sort: what LexicalIndex.top must equal)."""
+    ids = np.flatnonzero(scores > 0)
+    best = ids[np.lexsort((ids, -scores[ids]))][:k]
+    return best, scores[best]
+
+
 def _postings(token_lists, directory, segment_postings=terms.SEGMENT_POSTINGS):
     builder = PostingsBuilder(directory / "work", segment_postings=segment_postings)
     for tokens in token_lists:
@@ -59,7 +67,6 @@ def test_quantised_scores_rank_the_seed_questions_as_float_scores_do(seed_index)
     """Every seed question x k in {1, 5, 50}: the gold document and the answer
     string are found in the top k exactly as often as with bm25s's float scores."""
     from assistant.evaluation import load_questions
-    from assistant.index.lexical import _best
 
     from .conftest import ROOT
 
@@ -72,7 +79,7 @@ def test_quantised_scores_rank_the_seed_questions_as_float_scores_do(seed_index)
         tokens = [t for t in tokenize(q.question, query=True) if t in reference.vocab_dict]
         exact = reference.get_scores(tokens).astype(np.float32) if tokens else np.zeros(len(chunks), np.float32)
         for k in (1, 5, 50):
-            for kind, ids in (("float", _best(exact, np.arange(len(exact)), k)[0]), ("8-bit", lexical.top(tokens, k)[0])):
+            for kind, ids in (("float", _top(exact, k)[0]), ("8-bit", lexical.top(tokens, k)[0])):
                 top = [chunks[int(i)] for i in ids]
                 found[kind, k][0] += any(c.doc_id in q.doc_ids for c in top)
                 found[kind, k][1] += any(a in c.quote for c in top for a in q.answers)
@@ -130,12 +137,28 @@ def test_incremental_update_scores_like_a_fresh_build(corpus, config, tmp_path):
         np.testing.assert_allclose(updated.engine.lexical.scores(tokens), fresh.engine.lexical.scores(tokens), rtol=1e-6)
 
 
-def test_chunks_are_read_on_demand(seed_index):
-    chunks = seed_index.chunks
-    assert isinstance(chunks[0], Chunk) and chunks[-1].doc_id == list(seed_index.documents)[-1]
-    assert sum(1 for _ in chunks) == len(chunks) == seed_index.manifest["n_chunks"]
-    for doc_id, meta in seed_index.documents.items():
-        start, end = seed_index.engine.data.chunk_range(doc_id)
+def test_chunks_are_read_on_demand(corpus, config, tmp_path):
+    """Opening an index reads no chunk into memory: chunks.jsonl is mapped, and
+    a chunk is parsed from it when asked for. So a character changed in the
+    file after the index was opened shows in a chunk read afterwards."""
+    path = tmp_path / "idx"
+    build_index([corpus], path, config)
+    index = Index.load(path, config)
+    chunks = index.chunks
+    assert isinstance(chunks.offsets, np.memmap)
+    file, start = path / "chunks.jsonl", int(chunks.offsets[len(chunks) - 1])
+    data = file.read_bytes()
+    last = json.loads(data[start:])["text"]
+    cjk = next(c for c in last if "\u4e00" <= c <= "\u9fff")  # 3 bytes in UTF-8, as 〇 is
+    with open(file, "r+b") as f:  # in place: the mapping sees it, a copy made at load would not
+        f.seek(data.index(cjk.encode(), data.index(b'"text": ', start)))
+        f.write("〇".encode())
+    assert chunks[-1].text == last.replace(cjk, "〇", 1)
+
+    assert isinstance(chunks[0], Chunk) and chunks[-1].doc_id == list(index.documents)[-1]
+    assert sum(1 for _ in chunks) == len(chunks) == index.manifest["n_chunks"]
+    for doc_id in index.documents:
+        start, end = index.engine.data.chunk_range(doc_id)
         assert {chunks[i].doc_id for i in range(start, end)} == {doc_id}
     with pytest.raises(IndexError):
         chunks[len(chunks)]
@@ -157,25 +180,22 @@ def test_old_format_index_is_rebuilt(corpus, config, tmp_path):
     assert Index.load(path, config).search("5G基站", 1)
 
 
-def test_pruned_top_k_equals_exhaustive_ranking(seed_index, monkeypatch):
+def test_pruned_top_k_equals_exhaustive_ranking(seed_index):
     from assistant.evaluation import load_questions
-    from assistant.index import lexical
-    from assistant.index.lexical import _best
 
     from .conftest import ROOT
 
     tokenize = get_tokenizer(seed_index.config.tokenizer)
     questions = [q.question for q in load_questions(ROOT / "eval" / "seeds_qa.jsonl")]
     # Prune even on the small seed index, as early as the bound allows.
-    monkeypatch.setattr(lexical, "_EXHAUSTIVE_POSTINGS", 0)
-    monkeypatch.setattr(lexical, "_SEARCH_COST", 0)
-    index, compared = seed_index.engine.lexical, 0
+    index = LexicalIndex.load(seed_index.path / "postings", exhaustive_postings=0, search_cost=0)
+    compared = 0
     for question in questions + ["重庆 重庆 重庆 网民", "的的的"]:
         tokens = tokenize(question, query=True)
         for k in (1, 5, 50):
             ids, scores = index.top(tokens, k)
             full = index.scores(tokens)
-            _, want_scores = _best(full, np.arange(len(full)), k)
+            _, want_scores = _top(full, k)
             # The k best scores, each belonging to the chunk returned with it
             # (a valid top k even where rounding reorders exact ties).
             np.testing.assert_allclose(scores, want_scores, rtol=1e-5)

@@ -2,6 +2,7 @@
 rankings and answers as the local engine, incremental and full publishes,
 the CLI, hybrid search, settings, and a publish killed before its alias switch."""
 
+import functools
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ from assistant import Index, build_index
 from assistant.cli import main
 from assistant.config import Config
 from assistant.errors import ConfigError, IndexNotFoundError
-from assistant.index import milvus, milvus_client
+from assistant.index import milvus, milvus_client, milvus_publish
 
 from .conftest import ROOT, SEED_IDS, SEEDS
 
@@ -83,21 +84,20 @@ def test_answers_cite_the_same_passages(both):
         assert b.text == a.text, q
 
 
-@pytest.mark.parametrize("in_place", [False, True])
-def test_incremental_add_and_remove(corpus, config, tmp_path, monkeypatch, in_place):
-    """Lite (the default): every change is a new generation, because Lite's BM25
-    statistics are per segment; in place (as on a server): delete and insert
-    by document, numbered after the rest."""
-    from assistant.index import milvus_publish
-
-    monkeypatch.setattr(milvus_publish, "LITE_INCREMENTAL", in_place)
+@pytest.mark.parametrize("in_place", [None, True], ids=["lite-default", "in-place"])
+def test_incremental_add_and_remove(corpus, config, tmp_path, in_place):
+    """Lite's default (in_place=None): every change is a new generation, because
+    Lite's BM25 statistics are per segment; in place (a server's default):
+    delete and insert by document, numbered after the rest."""
+    publish = functools.partial(milvus_publish.publish, in_place=in_place)
+    in_place = bool(in_place)
     cfg = _milvus(config, tmp_path)
     path = tmp_path / "idx"
-    build_index([corpus], path, cfg)
+    build_index([corpus], path, cfg, publisher=publish)
     generation = milvus.MilvusEngine.generation(path, cfg)
     text = (corpus / f"{SEED_IDS[0]}.txt").read_text(encoding="utf-8")
     (corpus / "extra.txt").write_text(text.replace("重庆", "山城"), encoding="utf-8")
-    report = build_index([corpus], path, cfg)
+    report = build_index([corpus], path, cfg, publisher=publish)
     assert any(("(+" in n and " -0)" in n) == in_place for n in report.notices if "Milvus" in n), report.notices
     index = Index.load(path, cfg, verify=True)  # verify: row count == manifest
     assert sorted(index.documents) == sorted(SEED_IDS + ["extra"])
@@ -111,7 +111,7 @@ def test_incremental_add_and_remove(corpus, config, tmp_path, monkeypatch, in_pl
         assert _ranked(index, "山城网民规模") == _ranked(Index.load(path, config), "山城网民规模")
 
     (corpus / f"{SEED_IDS[0]}.txt").unlink()
-    build_index([corpus], path, cfg)
+    build_index([corpus], path, cfg, publisher=publish)
     index = Index.load(path, cfg, verify=True)
     assert SEED_IDS[0] not in index.documents
     assert all(h.chunk.doc_id != SEED_IDS[0] for h in index.search(QUESTION, 10))
@@ -119,7 +119,7 @@ def test_incremental_add_and_remove(corpus, config, tmp_path, monkeypatch, in_pl
     assert index.engine.doc_freq("山城") == Index.load(path, config).engine.doc_freq("山城")
     # Unchanged sources: nothing is written, the generation stays.
     before = milvus.MilvusEngine.generation(path, cfg)
-    assert any("up to date" in n for n in build_index([corpus], path, cfg).notices)
+    assert any("up to date" in n for n in build_index([corpus], path, cfg, publisher=publish).notices)
     time.sleep(milvus.GENERATION_TTL_S)
     assert milvus.MilvusEngine.generation(path, cfg) == before
 
@@ -182,6 +182,27 @@ def test_settings_and_missing_index_are_named(config, tmp_path):
     assert milvus.MilvusEngine.generation(tmp_path / "idx", cfg) is None
 
 
+# A build whose publish stops when the new generation is written, before the
+# alias switch, and waits there to be killed (argv: corpus, index, settings
+# as JSON, marker file written when it waits).
+PAUSED_BUILD = """
+import functools, json, sys, time
+from pathlib import Path
+from assistant import build_index
+from assistant.config import Config
+from assistant.index.milvus_publish import publish
+
+corpus, path, settings, marker = sys.argv[1:]
+
+def wait_to_be_killed(collection):
+    Path(marker).write_text(collection)
+    time.sleep(600)
+
+build_index([corpus], path, Config.from_dict(json.loads(settings)), rebuild=True,
+            publisher=functools.partial(publish, before_switch=wait_to_be_killed))
+"""
+
+
 def test_publish_killed_before_the_switch_leaves_the_previous_generation(corpus, config, tmp_path):
     cfg = _milvus(config, tmp_path)
     path = tmp_path / "idx"
@@ -192,9 +213,8 @@ def test_publish_killed_before_the_switch_leaves_the_previous_generation(corpus,
     milvus_client.release(cfg, force=True)  # Lite: one process at a time holds the file
     (corpus / "extra.txt").write_text("山城网民规模达到三千万。\n", encoding="utf-8")
     marker = tmp_path / "paused"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), milvus_publish_env(): str(marker)}
-    command = [sys.executable, "-m", "assistant.cli", "index", str(corpus), "--index", str(path), "--lexical",
-               "-q", "--rebuild", "--set", "index_backend=milvus", "--set", f"milvus_uri={cfg.milvus_uri}"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-c", PAUSED_BUILD, str(corpus), str(path), json.dumps(cfg.to_dict()), str(marker)]
     proc = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
@@ -207,7 +227,7 @@ def test_publish_killed_before_the_switch_leaves_the_previous_generation(corpus,
     assert index.engine.real == previous and sorted(index.documents) == SEED_IDS
     assert _ranked(index, QUESTION) == hits
     leftovers = [n for n in milvus_client.client(cfg).list_collections() if not n.startswith(previous)]
-    assert leftovers, "the killed publish had written its generation"
+    assert marker.read_text() in leftovers, "the killed publish had written its generation"
     del index
     build_index([corpus], path, cfg)  # the next publish completes and drops the leftovers
     index = Index.load(path, cfg)
@@ -218,17 +238,11 @@ def test_publish_killed_before_the_switch_leaves_the_previous_generation(corpus,
     assert any(n.startswith(previous) for n in names)
 
 
-def milvus_publish_env() -> str:
-    from assistant.index.milvus_publish import PAUSE_ENV
-
-    return PAUSE_ENV
-
-
 def test_missing_pymilvus_names_the_extra(config, tmp_path, monkeypatch):
     from assistant.errors import MissingDependencyError
 
+    # A URI no client of this process has opened: the import is attempted.
     monkeypatch.setitem(sys.modules, "pymilvus", None)
-    monkeypatch.setattr(milvus_client, "_clients", {})
     with pytest.raises(MissingDependencyError, match=r"assistant\[milvus\]"):
         Index.load(tmp_path / "idx", config.replace(index_backend="milvus", milvus_uri=str(tmp_path / "other.db")))
     shutil.rmtree(tmp_path / "other.db", ignore_errors=True)

@@ -95,6 +95,7 @@ def build_index(
     rebuild: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
     embed: bool = True,
+    publisher: Callable[..., str] | None = None,
 ) -> IndexReport:
     """Make the index at `index_path` reflect the files under `sources`.
 
@@ -103,6 +104,9 @@ def build_index(
     vectors already computed; a later build embeds the rest. `progress` is
     called with (file, n, total) per file, ("ocr:<file>", page, pages) per
     OCR'd page (from a worker thread), then ("embedding", done, total).
+    `publisher(data, config, rebuild=...)` writes the build to Milvus when
+    index_backend = "milvus" (default milvus_publish.publish; a caller passes
+    its options with functools.partial, e.g. `in_place`, `before_switch`).
 
     One build at a time per index (others wait); readers are never blocked and
     never see a half-written index."""
@@ -114,7 +118,7 @@ def build_index(
         if config.index_backend == "milvus":  # the local index is the builder's cache; servers read Milvus
             with store.reading(path):  # just written: sizes checked, not hashed again
                 data = store.load_data(path, config, verify_files=False)
-            report.notices.append(publish(data, config, rebuild=rebuild))
+            report.notices.append((publisher or publish)(data, config, rebuild=rebuild))
         return report
 
 

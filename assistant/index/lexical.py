@@ -13,24 +13,31 @@ from .postings import Postings
 
 _EMPTY = "EMPTY"  # marker file of an index with no documents
 # Below this many postings a query is scored exhaustively: pruning would not pay.
-_EXHAUSTIVE_POSTINGS = 200_000
+EXHAUSTIVE_POSTINGS = 200_000
 # A binary search of one chunk in a posting list costs about this many
 # sequential posting additions (measured, numpy on one core).
-_SEARCH_COST = 25
+SEARCH_COST = 25
 
 
 class LexicalIndex:
-    def __init__(self, postings: Postings | None):
+    def __init__(self, postings: Postings | None, exhaustive_postings: int = EXHAUSTIVE_POSTINGS,
+                 search_cost: float = SEARCH_COST):
+        """`exhaustive_postings` and `search_cost` decide when top() prunes
+        (0 and 0: as early as its bound allows, which is how a small index
+        exercises the pruning path)."""
         self.postings = postings  # None for an empty corpus
+        self.exhaustive_postings = exhaustive_postings
+        self.search_cost = search_cost
 
     @classmethod
-    def load(cls, directory: Path) -> "LexicalIndex":
+    def load(cls, directory: Path, **pruning) -> "LexicalIndex":
+        """`pruning`: exhaustive_postings, search_cost (see __init__)."""
         # Memory-mapped: pages load on demand, so opening a large index is quick and
         # several processes share one copy. Safe with the index swap: a replaced
         # file stays readable while mapped.
         if (Path(directory) / _EMPTY).exists():
-            return cls(None)
-        return cls(Postings(directory))
+            return cls(None, **pruning)
+        return cls(Postings(directory), **pruning)
 
     @staticmethod
     def save_empty(directory: Path) -> None:
@@ -86,7 +93,7 @@ class LexicalIndex:
         p = self.postings
         # (term, weight, number of postings), rarest first
         postings = sorted(((t, w, p.df(t)) for t, w in terms), key=lambda x: x[2])
-        if sum(n for _, _, n in postings) <= _EXHAUSTIVE_POSTINGS:
+        if sum(n for _, _, n in postings) <= self.exhaustive_postings:
             scores = self.scores(query_tokens)
             touched = np.flatnonzero(scores)
             return _best(scores[touched], touched, k)
@@ -94,7 +101,7 @@ class LexicalIndex:
         scores = np.zeros(self.size, dtype=np.float32)
         # Deciding costs a pass over all chunks: first try after about as many
         # postings as chunks, then at each doubling.
-        done, checkpoint, scored = 0, max(_EXHAUSTIVE_POSTINGS // 4, self.size // 2), 0
+        done, checkpoint, scored = 0, max(self.exhaustive_postings // 4, self.size // 2), 0
         candidates = None
         while done < len(postings):
             t, w, n = postings[done]
@@ -107,7 +114,8 @@ class LexicalIndex:
             remaining = postings[done:]
             # Switch when binary-searching the candidates in the remaining
             # postings costs less than adding those postings.
-            if candidates is not None and _SEARCH_COST * len(candidates) * len(remaining) < sum(n for _, _, n in remaining):
+            left = sum(n for _, _, n in remaining)
+            if candidates is not None and self.search_cost * len(candidates) * len(remaining) < left:
                 break
             candidates = None
         if candidates is None:

@@ -4,16 +4,17 @@ Full rebuild (no alias yet, `rebuild`, or the settings, format or embedding
 differ): a new generation of collections is written, flushed and loaded, then
 the alias is switched to it; the previous generation is kept for requests in
 flight and dropped when the next publish starts, as are the leftovers of a
-build killed before its switch (which leaves the previous generation serving). Otherwise incremental, in place: rows of changed
-or removed documents are deleted and their new versions inserted, numbered
-after every number used so far; the manifest row is written last."""
+build killed before its switch (which leaves the previous generation
+serving). Otherwise incremental, in place: rows of changed or removed
+documents are deleted and their new versions inserted, numbered after every
+number used so far; the manifest row is written last."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
+from typing import Callable
 
 import numpy as np
 
@@ -28,36 +29,44 @@ INSERT_BATCH = 500  # chunk rows per insert (~10-20 KB each, well under gRPC's 6
 TERM_BATCH = 5000  # term rows per insert or get
 MAX_VARCHAR = 65535  # Milvus's VARCHAR limit (bytes)
 PAD = [0.0, 0.0]  # collections without a real vector still need one (Milvus requires a vector field)
-# Milvus Lite keeps BM25 statistics (N, df, average length) per segment, and
-# rows an incremental publish inserts land in a new segment: scored against its
-# own few rows, a new document about "山城" lost to a seed that never names it
-# (tests/test_milvus.py). So on Lite every change publishes a new generation
-# (one segment, exact statistics); a server keeps global statistics.
-LITE_INCREMENTAL = False
-# Test hook (tests/test_milvus.py): write this file, then wait to be killed
-# before the alias switch. Read only here.
-PAUSE_ENV = "MILVUS_PUBLISH_TEST_PAUSE"
 
 
-def publish(data: store.IndexData, config: Config, rebuild: bool = False) -> str:
+def publish(data: store.IndexData, config: Config, rebuild: bool = False, *, in_place: bool | None = None,
+            before_switch: Callable[[str], None] | None = None) -> str:
+    """Publish `data` under its alias; returns a one-line notice.
+
+    `in_place`: whether changed documents are written into the serving
+    generation (True) or every change publishes a new one (False). None: in
+    place on a server, a new generation on Milvus Lite. Lite keeps BM25
+    statistics (N, df, average length) per segment, and rows an incremental
+    publish inserts land in a new segment: scored against its own few rows, a
+    new document about "山城" lost to a seed that never names it
+    (tests/test_milvus.py). A new generation is one segment with exact
+    statistics; a server keeps global statistics.
+
+    `before_switch(collection)` is called when a new generation is fully
+    written, before the alias points at it: what a process killed there
+    leaves behind is the previous generation, still serving (tests/test_milvus.py)."""
     cli = milvus_client.client(config)
     alias = milvus_client.collection_name(data.path, config)
     real = milvus_client.resolve(cli, alias)
     manifest = milvus_client.read_manifest(cli, milvus_client.siblings(real)[0]) if real else None
+    if in_place is None:
+        in_place = not milvus_client.is_lite(config.milvus_uri)
     try:
         _drop_leftovers(cli, alias, real)
-        if rebuild or _needs_full(manifest, data, config):
-            return _full(cli, data, config, alias, real)
+        if rebuild or _needs_full(manifest, data, config, in_place):
+            return _full(cli, data, config, alias, real, before_switch)
         return _incremental(cli, data, config, alias, real, manifest)
     finally:
         milvus_client.forget_generation(config, alias)
         milvus_client.release(config)  # Lite: lets a serving process open the file
 
 
-def _needs_full(manifest: dict | None, data: store.IndexData, config: Config) -> bool:
+def _needs_full(manifest: dict | None, data: store.IndexData, config: Config, in_place: bool) -> bool:
     if manifest is None or manifest.get("milvus_format") != MILVUS_FORMAT:
         return True
-    if milvus_client.is_lite(config.milvus_uri) and not LITE_INCREMENTAL and _changed(manifest, data):
+    if not in_place and _changed(manifest, data):
         return True
     if manifest.get("analyzer") != milvus_client.analyzer(milvus_client.uri(config)):
         return True
@@ -236,7 +245,8 @@ def _write_terms(cli, name: str, rows: list[dict]) -> None:
 
 # ---------------------------------------------------------------- full and incremental
 
-def _full(cli, data: store.IndexData, config: Config, alias: str, previous: str | None) -> str:
+def _full(cli, data: store.IndexData, config: Config, alias: str, previous: str | None,
+          before_switch: Callable[[str], None] | None) -> str:
     uri = milvus_client.uri(config)
     real = f"{alias}_g{time.time_ns() // 1_000_000}"
     local = _Local(data, config)
@@ -254,7 +264,8 @@ def _full(cli, data: store.IndexData, config: Config, alias: str, previous: str 
     for name in (real, terms):
         cli.flush(name)
     _write_manifest(cli, docs, _head(data, documents, n, uri))
-    _pause_for_test()
+    if before_switch is not None:
+        before_switch(real)
     if previous is None:
         cli.create_alias(real, alias)
     else:
@@ -331,10 +342,3 @@ def _stored_terms(cli, real: str, ids: list[int]) -> set[str]:
             found.update(milvus_client.decode_term(w) for w in row["terms"].split())
     return found
 
-
-def _pause_for_test() -> None:
-    marker = os.environ.get(PAUSE_ENV)
-    if marker:
-        with open(marker, "w") as f:
-            f.write("new generation written; alias not switched\n")
-        time.sleep(600)
