@@ -7,6 +7,7 @@ in its own process (OpenMP reads OMP_NUM_THREADS when the engine loads).
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -50,6 +51,7 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         print(json.dumps(run_one(int(sys.argv[2]), [int(b) for b in sys.argv[3].split(",")])))
         return 0
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     batches = [1, 8, 32, 64]
     texts = chunks()
     results = {"chunks": len(texts), "mean_chars": round(sum(map(len, texts)) / len(texts)), "by_threads": {}}

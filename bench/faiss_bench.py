@@ -10,6 +10,7 @@ case for any ANN index). Queries: 200 fresh draws from the same mixture."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -32,7 +33,9 @@ def vectors(n: int, dim: int, rng, centers) -> np.ndarray:
 def main() -> int:
     import faiss
 
-    sizes = [int(a) for a in sys.argv[1:]] or [100000]
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sizes", nargs="*", type=int, default=[100000], help="vector counts")
+    sizes = parser.parse_args().sizes
     dim, rng = 384, np.random.default_rng(0)
     centers = rng.standard_normal((2000, dim)).astype(np.float32)
     centers /= np.linalg.norm(centers, axis=1, keepdims=True)

@@ -12,6 +12,7 @@ into bench/results/scale.json by size."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -81,9 +82,11 @@ def verdict(row: dict) -> dict:
 
 
 def main() -> int:
-    args = sys.argv[1:]
-    query_only = "--query-only" in args
-    sizes = [int(x) for x in args if not x.startswith("--")] or [10000, 100000]
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sizes", nargs="*", type=int, default=[10000, 100000], help="target chunk counts")
+    parser.add_argument("--query-only", action="store_true", help="reuse the built indexes, time queries only")
+    args = parser.parse_args()
+    query_only, sizes = args.query_only, args.sizes
     cmrc = str(ROOT.parent / "shared" / "benchmarks" / "cmrc2018_dev" / "qa.jsonl")
     out = ROOT / "bench" / "results" / "scale.json"
     rows = {row["target_chunks"]: row for row in (json.loads(out.read_text()) if out.exists() else [])}
