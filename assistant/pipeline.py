@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from typing import Iterator
 
 from .answer import Answer, Preview
@@ -107,12 +108,13 @@ class Assistant:
                 yield Preview(self._finish(question, resolved, reference, passages, info, dict(timings), started))
             # The model reads only passages about the places and year asked;
             # the system grounds its text in all of them (and checks scope again).
-            readable = [h for h in passages if in_scope(info, h.chunk)] if generative else passages
+            scope = self._scope(info, resolved) if generative else info
+            readable = [h for h in passages if in_scope(scope, h.chunk)] if generative else passages
             draft = yield from self.answerer.answer(resolved, info, readable or passages, history)
             if not draft.text.strip():  # checked below: the extractive answer is shown instead
                 draft = Draft(NO_OUTPUT["en" if info.english else "zh"], stopped="empty")
             elif generative:
-                draft = ground(draft, info, passages, self._weight, self.gate.idf, self.gate.known)
+                draft = ground(draft, scope, passages, self._weight, self.gate.idf, self.gate.known)
         timings["answer_ms"] = _ms(t_answer)
         answer = self._finish(question, resolved, draft, passages, info, timings, started)
         if reference is not None:
@@ -188,6 +190,16 @@ class Assistant:
                     seen.add(hits[rank].chunk.chunk_id)
                     merged.append(hits[rank])
         return merged[: k + 2]
+
+    def _scope(self, info, question: str):
+        """The question as the grounding checks it. An English question names its
+        places in English ("Chongqing"); their Chinese names, read from the
+        dictionary translation, let the grounding refuse another place's
+        figure (Sichuan's 10G-PON ports for Chongqing's) as it does in Chinese."""
+        if not info.english or info.places:
+            return info
+        translation = self.index.translate(question)
+        return replace(info, places=list(translation.places)) if translation and translation.places else info
 
     def _worth_generating(self, info, passages, reference: Draft | None) -> bool:
         """The relevance gate before a (slow) generative answerer: when the

@@ -113,6 +113,15 @@ def test_english_figures_are_the_passages_with_a_computed_reading(scripted):
     assert all(c.doc_id == REPORT_2024 for c in _cited_for(answer, "2495万人"))
 
 
+def test_another_places_figure_is_refused_for_an_english_question(scripted):
+    # Sichuan's report gives 140.9万个 10G-PON ports; the question is about
+    # Chongqing. The English question's places come from its translation.
+    assistant, model = scripted
+    answer = _ask(assistant, model, "How many 10G-PON or faster ports does Chongqing have?", ["140.9万个"])
+    assert answer.fallback_reason is not None, answer.text
+    assert not answer.text.startswith("140.9"), answer.text
+
+
 @pytest.mark.parametrize("question, written, shown", [
     ("2024年四川省电子信息产业营业收入是多少？", "16853亿元", "16853亿元"),  # "全省…实现营业收入16853亿元"
     ("2024年四川省软件业务收入是多少？", "6060.0亿元", "6060.0亿元"),  # "其中软件业务收入6060.0亿元"
