@@ -1,3 +1,4 @@
+import atexit
 import os
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ TEST_MODELS = Path(
 ).expanduser().resolve()
 # Caches the code writes (the parsed CC-CEDICT) stay out of ~/.cache.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="assistant-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

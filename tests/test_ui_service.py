@@ -1,6 +1,7 @@
 """The UI's service layer without a browser: uploads, removal, concurrency,
 rendering, and the bind/auth rules of `assistant ui`."""
 
+import os
 import re
 import threading
 
@@ -189,3 +190,18 @@ def test_upload_handler_accepts_only_files_in_the_upload_folder(tmp_path, monkey
     assert not uploaded_here(elsewhere)
     assert not uploaded_here(folder / "abc" / ".." / ".." / "report.txt")  # resolved, not compared as text
     assert not uploaded_here(folder / "abc")  # a folder is not an upload
+
+
+def test_the_private_upload_folder_goes_with_the_process(tmp_path):
+    """The UI's own upload folder (mode 0700, replacing /tmp/gradio) is removed
+    when the process exits: a server started a hundred times leaves nothing."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "GRADIO_TEMP_DIR"}
+    code = ("import os\nfrom assistant.ui.app import _gradio\n_gradio()\n"
+            "folder = os.environ['GRADIO_TEMP_DIR']\nassert os.path.isdir(folder)\nprint(folder)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert run.returncode == 0, run.stderr
+    folder = run.stdout.strip().splitlines()[-1]
+    assert "assistant-uploads-" in folder and not os.path.exists(folder)

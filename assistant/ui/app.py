@@ -3,8 +3,10 @@ documents panel (upload, list, remove) and settings. Labels: Chinese first."""
 
 from __future__ import annotations
 
+import atexit
 import html
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -33,6 +35,9 @@ def _gradio():
     # count as uploaded.
     if not os.environ.get("GRADIO_TEMP_DIR"):
         os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix="assistant-uploads-")
+        # Uploads are copied into the corpus when accepted: the folder goes
+        # with the process (uvicorn exits normally on SIGTERM and Ctrl-C).
+        atexit.register(shutil.rmtree, os.environ["GRADIO_TEMP_DIR"], ignore_errors=True)
     try:
         import gradio as gr
     except ImportError as exc:
