@@ -75,3 +75,20 @@ def expected_type(question: str, english: bool | None = None) -> str:
         if pattern.search(text):
             return name
     return "other"
+
+
+# A list of aspects (measures, results, problems, areas), not of named things
+# ("哪六个系统", "分成哪几类"): a report states such a list as a section's parts
+# (answerers/outline.py).
+_ASPECT_NOUNS = (
+    "方面|措施|举措|成效|成就|成果|进展|问题|不足|挑战|困难|工作|亮点|目标|事|做法|经验|特点|优势|特征|任务|"
+    "内容|方向|招|领域|打算|块|变化|布局"
+)
+_ASPECTS_ZH = re.compile(rf"哪(?:些|几[个项大]?)[\u4e00-\u9fff]{{0,4}}?(?:{_ASPECT_NOUNS})|几个方面"
+                         rf"|(?:有什么|主要)(?:{_ASPECT_NOUNS})|(?:{_ASPECT_NOUNS})(?:包括|包含|有)哪些")
+
+
+def asks_for_aspects(question: str) -> bool:
+    """A Chinese list question asking which measures, results, problems or
+    areas ("取得了哪些成效", "从哪几个方面"), not which named things."""
+    return bool(_ASPECTS_ZH.search(normalize(question)))

@@ -12,9 +12,11 @@ from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft
 from .answerers.attribution import in_scope, passage_weight
 from .answerers.base import loops
 from .answerers.grounded import ground
+from .answerers.outline import outline_chunks
+from .answer_types import asks_for_aspects
 from .config import Config
 from .errors import QuestionError
-from .index import Index
+from .index import Index, SearchHit
 from .postprocess import (
     build_citations,
     check_numbers,
@@ -32,6 +34,8 @@ from .question import analyze, resolve_follow_up, visible_text
 
 # Who issued a report, when, who gave it: its title page says so.
 TITLE_PAGE_TYPES = ("organization", "date", "person")
+# Sections named by a list question's words, tried best first for one in scope with parts to list.
+SECTIONS_TRIED = 5
 
 ENGLISH_NEEDS_MODEL = (
     "English questions over these Chinese documents need the multilingual embedder or the "
@@ -102,6 +106,10 @@ class Assistant:
         if not passages or not self._worth_generating(info, passages, reference):
             draft = Draft(NOT_FOUND["en" if info.english else "zh"], abstained=True)
             reference = None
+            yield draft.text
+        elif generative and any(getattr(h, "section", False) for h in passages) and not reference.abstained:
+            # The section's own parts, copied and cited: nothing for a model to add.
+            draft, reference = reference, None
             yield draft.text
         else:
             if generative:
@@ -175,11 +183,10 @@ class Assistant:
         k = self.answerer.passage_count(self.config)
         if len(info.years) < 2:
             hits = self.index.search(question, k)
-            if info.expects in TITLE_PAGE_TYPES:
-                pages = self.index.title_pages(question)
-                seen = {h.chunk.chunk_id for h in pages}
-                hits = pages + [h for h in hits if h.chunk.chunk_id not in seen]
-            return hits
+            first = (self.index.title_pages(question) if info.expects in TITLE_PAGE_TYPES
+                     else self._named_section(info) if info.expects == "list" else [])
+            seen = {h.chunk.chunk_id for h in first}
+            return first + [h for h in hits if h.chunk.chunk_id not in seen]
         merged, seen = [], set()
         per_year = [
             self.index.search(_only_year(question, y, info.years), k) for y in info.years
@@ -190,6 +197,21 @@ class Assistant:
                     seen.add(hits[rank].chunk.chunk_id)
                     merged.append(hits[rank])
         return merged[: k + 2]
+
+    def _named_section(self, info) -> list[SearchHit]:
+        """The parts of the section an aspect-list question names by its heading
+        ("筑牢行业安全底线方面…取得了哪些进展"), when it is about the places and
+        year asked and has parts to list (answerers/outline.py); else []."""
+        if info.english or not asks_for_aspects(info.text):
+            return []
+        chunks = self.index.chunks
+        for section in self.index.sections.named(info.text, ignore=info.places)[:SECTIONS_TRIED]:
+            if not all(in_scope(info, chunks[i]) for i in section.chunks):
+                continue
+            parts = outline_chunks(section, chunks)
+            if parts:
+                return [SearchHit(0, 0.0, chunks[i], section=True) for i in parts]
+        return []
 
     def _scope(self, info, question: str):
         """The question as the grounding checks it. An English question names its

@@ -20,6 +20,7 @@ from .base import NOT_FOUND, Answerer, Draft
 from .conflicts import HEADINGS, conflict_lines, conflict_record, conflicting, same_year, source_label, spans_of
 from .english import english_draft
 from .lists import list_draft
+from .outline import outline_draft
 from .snapping import rate_scope
 
 
@@ -107,8 +108,12 @@ class ExtractiveAnswerer(Answerer):
         return Draft("\n".join(lines), spans=spans, conflicts=conflicts, scoped=scoped)
 
     def _list(self, info: QuestionInfo, passages: list) -> Draft:
-        """Several points for "哪些措施 / 取得了哪些成效" (lists.py), when the gate
+        """The outline of the section the question names (outline.py); else
+        several points for "哪些措施 / 取得了哪些成效" (lists.py), when the gate
         finds the passages relevant; else the single best clause."""
+        outlined = outline_draft(passages)  # the parts of the section the question names
+        if outlined is not None:
+            return outlined
         if not self.gate.assess(info, passages, rank=False).answerable:
             return Draft(NOT_FOUND["zh"], abstained=True)
         return list_draft(info, passages, self.idf, self.known) or _single_draft(

@@ -18,6 +18,7 @@ from ..textnorm import CJK, normalize
 from ..tokenize import get_tokenizer
 from . import fusion
 from .builder import default_index_path
+from .sections import Sections
 from .backends import engine_class
 from .engine import Engine
 
@@ -35,6 +36,7 @@ class SearchHit:
     bm25: float | None = None
     dense: float | None = None
     title_page: bool = False  # added because the question names its document
+    section: bool = False  # added as a part of the section the question names (index/sections.py)
 
     def to_dict(self) -> dict:
         c = self.chunk
@@ -70,6 +72,7 @@ class Index:
     # question -> Translation: one question is searched (per year) and answered
     # with the same translation, computed once.
     _translations: dict = field(default_factory=dict, repr=False)
+    _sections: Sections | None = field(default=None, repr=False)
 
     @classmethod
     def load(
@@ -107,6 +110,13 @@ class Index:
     @property
     def chunks(self):
         return self.engine.chunks
+
+    @property
+    def sections(self) -> Sections:
+        """The sections of the chunks, for questions naming one by its heading."""
+        if self._sections is None or self._sections.chunks is not self.chunks:
+            self._sections = Sections(self.chunks)
+        return self._sections
 
     @property
     def documents(self) -> dict[str, dict]:

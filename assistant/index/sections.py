@@ -1,0 +1,108 @@
+"""Sections a question names by their heading.
+
+"重庆信息通信业在筑牢行业安全底线方面，取得了哪些进展？" is answered by the
+whole section "筑牢底线,行业安全屏障持续巩固" (its four paragraph leads), not by
+the few chunks of it retrieval ranks highest. Reports word their headings the
+way staff later ask, so a heading sharing enough of the question's character
+bigrams names the section; places, years and figures are left out of the
+comparison (every heading of a report on Sichuan says "四川")."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..textnorm import normalize
+
+# (bigrams shared, rarity-weighted share of the heading's bigrams) a question
+# must reach to name a section: a longer run of the heading, or most of a short
+# one ("2025年数字四川发展展望" for "展望2025年，数字四川…"). Seed aspect-list
+# questions (eval/): the sections they name reach (3, 0.28) and (2, 0.46); the
+# closest wrong ones (2, 0.32) once places and years are left out.
+NAMED_BY = ((3, 0.25), (2, 0.4))
+# A section of the document the question names by its title ("…“十四五”综述里")
+# ranks above another document's: its title's share of shared bigrams, this much.
+TITLE_WEIGHT = 0.5
+# Numbering and markup before a heading's words: "（一）", "三、", "一是", "##", "**".
+HEADING_NUMBER_RE = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+(?:是|[、.．])|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.、．]|#+|\*\*)\s*")
+_NOT_WORDS_RE = re.compile(r"[\W\d_a-zA-Z]+|年")
+
+
+@dataclass(frozen=True)
+class Section:
+    doc_id: str
+    path: tuple[str, ...]  # the heading trail, the section's own heading last
+    chunks: tuple[int, ...]  # chunk numbers, in document order
+    share: float  # of the heading's bigrams found in the question, weighted by rarity
+
+    @property
+    def heading(self) -> str:
+        return heading_text(self.path[-1])
+
+
+def heading_text(heading: str) -> str:
+    """A heading without its numbering or markup."""
+    return HEADING_NUMBER_RE.sub("", heading).replace("*", "").strip()
+
+
+class Sections:
+    """Every section of an index's chunks (each prefix of a chunk's heading trail)."""
+
+    def __init__(self, chunks):
+        self.chunks = chunks
+
+    @cached_property
+    def _members(self) -> dict[tuple[str, tuple[str, ...]], list[int]]:
+        members: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+        for i, chunk in enumerate(self.chunks):
+            for depth in range(1, len(chunk.section) + 1):
+                members.setdefault((chunk.doc_id, tuple(chunk.section[:depth])), []).append(i)
+        return members
+
+    @cached_property
+    def _rarity(self) -> dict[str, float]:
+        """Bigram -> idf over the distinct headings: "数字", "发展" and "建设"
+        head half the sections of a report on digital development and name none."""
+        headings = {path[-1] for _, path in self._members}
+        df: dict[str, int] = {}
+        for heading in headings:
+            for b in _bigrams(heading_text(heading)):
+                df[b] = df.get(b, 0) + 1
+        return {b: math.log((1 + len(headings)) / (1 + n)) + 1 for b, n in df.items()}
+
+    def named(self, question: str, ignore=()) -> list[Section]:
+        """Sections whose heading the question names, best first; `ignore`:
+        words left out of the comparison (the question's places)."""
+        wanted = _bigrams(question, ignore)
+        rarity = self._rarity
+        found = []
+        for (doc_id, path), members in self._members.items():
+            own = _bigrams(heading_text(path[-1]), ignore)
+            shared = own & wanted
+            if not shared:
+                continue
+            share = sum(rarity.get(b, 1.0) for b in shared) / sum(rarity.get(b, 1.0) for b in own)
+            if any(len(shared) >= n and share >= least for n, least in NAMED_BY):
+                found.append(Section(doc_id, path, tuple(members), share))
+        titles = {s.doc_id: _title_share(self.chunks[s.chunks[0]].title, wanted) for s in found}
+        # More of the heading (and of the title) named first; then the more specific section.
+        return sorted(found, key=lambda s: (-(s.share + TITLE_WEIGHT * titles[s.doc_id]), -len(s.path)))
+
+
+def _title_share(title: str, wanted: set[str]) -> float:
+    own = _bigrams(title)
+    return len(own & wanted) / len(own) if own else 0.0
+
+
+def _bigrams(text: str, ignore=()) -> set[str]:
+    text = normalize(text)
+    for word in ignore:
+        text = text.replace(normalize(word), " ")
+    pieces = _NOT_WORDS_RE.split(text)
+    return {p[i:i + 2] for p in pieces for i in range(len(p) - 1)}
+
+
+__all__ = ["Section", "Sections", "heading_text"]
