@@ -17,6 +17,7 @@ import pytest
 
 from assistant.answer import Answer, Preview
 from assistant.answerers.attribution import attribute
+from assistant.answerers.base import Draft
 from assistant.answerers.snapping import snap, with_unit
 from assistant.chunking.chunker import Chunk
 from assistant.assembly import assemble
@@ -427,3 +428,35 @@ def test_a_sentence_copied_with_small_changes_is_shown_in_the_passages_words(wri
     # Half of a passage's quotation ("1361”整体构架") is never shown: the model's words stay.
     framework = "迭代优化数字重庆“1361”整体构架，积极探索超大城市现代化治理新路子。"
     assert verbatim("1361整体构架", framework, (0, len(framework))) == "1361整体构架"
+
+
+# Figure questions worded away from the report: the relevance gate finds no
+# clause naming the figure asked ("上网人数" where the report says "网民规模"),
+# so the model reads, and its figure is held to the passages' own wording.
+def test_a_paraphrased_figure_question_is_answered_by_the_model_and_snapped(scripted):
+    assistant, model = scripted
+    answer = _ask(assistant, model, "2024年重庆上网人数比前一年涨了百分之几？", ["5.6%"])
+    assert model.calls, "the gate refused before the model read"
+    assert answer.text.startswith("5.6% [") and not answer.fallback_reason
+    assert any("同比增长5.6%" in c.quote for c in _cited_for(answer, "5.6%"))
+
+
+def test_a_figure_of_a_metric_the_passages_name_otherwise_is_refused(seed_index):
+    # Sichuan's passage names "数字经济核心产业增加值"; Chongqing's "数字产业规模9910亿元" is another metric.
+    from assistant.answerers.grounded import ground
+    from assistant.relevance.evidence import idf_from, known_from
+
+    passages = seed_index.search("2024年四川省数字经济核心产业增加值", 2) + seed_index.search("重庆全市数字产业规模达9910亿元", 1)
+    assert "9910亿元" in passages[-1].chunk.quote and "核心产业增加值" in passages[0].chunk.quote
+    info = analyze("2024年重庆市数字经济核心产业增加值是多少亿元？")
+    terms = (idf_from(seed_index.engine), known_from(seed_index.engine))
+    unsure = ground(Draft("9910亿元"), info, passages, None, *terms, unsure=True)
+    assert unsure.refuted == "9910亿元" and "产业增加值" in unsure.unsupported
+    # Where the gate found the clause itself, the figure is judged as before.
+    assert ground(Draft("9910亿元"), info, passages, None, *terms).refuted is None
+
+
+def test_a_figure_question_with_no_clause_at_all_is_not_read(scripted):
+    assistant, model = scripted  # nothing queued: a call would fail
+    answer = assistant.ask("四川省2024年末常住人口是多少？")
+    assert answer.abstained and model.calls == []

@@ -20,7 +20,7 @@ from dataclasses import replace
 from ..numbers import find_numbers, restate_in_english
 from ..question import QuestionInfo
 from ..relevance.directives import is_directive
-from ..relevance.evidence import PERCENT_VALUE_RE, UNITS, names_other_metric, sentence_units
+from ..relevance.evidence import PERCENT_VALUE_RE, UNITS, metric_phrase, names_other_metric, sentence_units
 from ..textnorm import normalize
 from .attribution import REASONS, attribute, in_scope, reason_text, split_items, strip_markers
 from .base import NOT_FOUND, Draft, says_not_found
@@ -46,10 +46,14 @@ _SENTENCE_ENDS = "。！？!?；"
 UNSUPPORTED = {"zh": "答案在资料中找不到", "en": "the answer is not in the passages"}
 
 
-def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None, idf=None, known=None) -> Draft:
+def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None, idf=None, known=None,
+           unsure: bool = False) -> Draft:
     """The Draft to check and show for a model's `draft`. `weight`: bigram
     weights for citation support; `idf`, `known`: the index's term statistics,
-    for telling the metric asked about from another one."""
+    for telling the metric asked about from another one. `unsure`: the
+    relevance gate found no clause answering (the model read anyway): a figure
+    must then stand where its metric is named as the question names it, if
+    the passages name it so anywhere."""
     raw = strip_markers(draft.text).strip()
     if not raw:
         return draft
@@ -64,7 +68,7 @@ def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None, idf=No
             raw = finished
     if answer_shape(info) == "factoid":
         short = len(raw) <= SHORT_ANSWER_CHARS and "\n" not in raw
-        terms = (idf, known)
+        terms = (idf, known, unsure)
         # A short answer is shown as the passage writes it: found whole, else
         # its longest piece the passage holds ("香港青衣岛" -> the passage's
         # "青衣岛"). A sentence ("2024年…达2495万人。") is checked as prose is.
@@ -169,6 +173,8 @@ def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, terms, 
     missing = [t for t in latin if normalize(t) not in normalize(_sentence_text(chunk, found))]
     if info.expects in FIGURE_TYPES and missing:  # "平均PUE": a figure of a sentence without PUE is another metric's
         return Draft(raw, stopped=draft.stopped, refuted=value, unsupported=REASONS["metric", lang].format(clause="、".join(missing)))
+    if info.expects in FIGURE_TYPES and terms[2] and (other := _named_elsewhere(info, chunk, found, passages, terms)):
+        return Draft(raw, stopped=draft.stopped, refuted=value, unsupported=REASONS["metric", lang].format(clause=other))
     unit = asked_unit(info.text)
     if unit and not unit_agrees(chunk.quote, found.span, unit) and (narrow := _figure_in(chunk.quote, found.span, unit)):
         found = replace(found, span=narrow)  # "128批3206项" asked "多少项": the figure in the unit asked
@@ -176,13 +182,24 @@ def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, terms, 
     if unit and not unit_agrees(chunk.quote, found.span, unit):
         return Draft(raw, stopped=draft.stopped, refuted=value, unsupported=REASONS["unit", lang].format(unit=unit))
     # A rate shown with its qualifier names its metric (snapping.rate_scope).
-    if info.expects in FIGURE_TYPES and terms[0] and not found.scoped and names_other_metric(info, clause, *terms):
+    if info.expects in FIGURE_TYPES and terms[0] and not found.scoped and names_other_metric(info, clause, *terms[:2]):
         return Draft(raw, stopped=draft.stopped, refuted=value, unsupported=REASONS["metric", lang].format(clause=clause.strip()[:40]))
     if info.english:
         english = restate_in_english(value)
         value = f"{value} ({english})" if english else value
     text = f"{value} [{n}]\n“{snippet(chunk.quote, found.span, found.sentence)}” [{n}]"
     return Draft(text, spans={n: found.sentence}, stopped=draft.stopped)
+
+
+def _named_elsewhere(info: QuestionInfo, chunk, found, passages: list, terms) -> str | None:
+    """The question's metric phrase ("产业增加值"), when a passage writes it and
+    the answer's sentence does not: the figure is another metric's
+    ("数字产业规模9910亿元" for "数字经济核心产业增加值"). A question worded
+    away from the report ("上网人数") names no phrase the passages write."""
+    phrase = metric_phrase(info, terms[0], terms[1]) if terms[0] else None
+    if phrase is None or phrase in normalize(_sentence_text(chunk, found)):
+        return None
+    return phrase if any(phrase in normalize(h.chunk.quote) for h in passages) else None
 
 
 def _sentence_text(chunk, found) -> str:

@@ -280,6 +280,20 @@ def names_other_metric(info: QuestionInfo, clause: str, idf, known=None) -> bool
     return bool(focus) and focus in clause_norm and _modifier_factor(focus, clause_norm, info) < 1.0
 
 
+def metric_phrase(info: QuestionInfo, idf, known=None) -> str | None:
+    """The question's metric in the documents' words: the counted term with the
+    term written right before it ("核心产业增加值" -> "产业增加值"), at least 4
+    characters; None when the counted term stands alone."""
+    weights = term_weights(info, idf, known)
+    focus = _focus_term(info, weights)
+    if focus is None:
+        return None
+    text = normalize(info.text)
+    before = [t for t in weights if len(t) >= 2 and text.endswith(t, 0, text.find(focus))]
+    phrase = max(before, key=len) + focus if before else ""
+    return phrase if len(phrase) >= 4 else None
+
+
 def _value_precedes(info: QuestionInfo, focus: str | None) -> bool:
     """"多少项指标": the figure comes before the counted word ("19项指标")."""
     if focus is None:
