@@ -45,3 +45,11 @@ def normalize(text: str) -> str:
 def numbers_in(text: str) -> list[str]:
     """Every number in `text` as written (after NFKC, so full-width digits count)."""
     return NUMBER_RE.findall(unicodedata.normalize("NFKC", text))
+
+
+def aligned_normalize(text: str) -> str:
+    """`normalize` that keeps offsets: same length as `text`, char for char."""
+    norm = normalize(text)
+    if len(norm) == len(text):
+        return norm
+    return "".join(n if len(n := normalize(c)) == 1 else c.lower() for c in text)

@@ -19,7 +19,8 @@ import pytest
 
 from assistant.answerers import answerer_for, create_answerer
 from assistant.relevance.directives import is_directive
-from assistant.relevance.evidence import aligned_normalize, sentence_units
+from assistant.relevance.evidence import sentence_units
+from assistant.textnorm import aligned_normalize
 from assistant.answerers.prompt import END, build_messages
 from assistant.evaluation.metrics import is_correct
 from assistant.evaluation.questions import load_questions

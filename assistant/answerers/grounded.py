@@ -20,7 +20,8 @@ from dataclasses import replace
 from ..numbers import find_numbers, restate_in_english
 from ..question import QuestionInfo
 from ..relevance.directives import is_directive
-from ..relevance.evidence import PERCENT_VALUE_RE, UNITS, metric_phrase, names_other_metric, sentence_units
+from ..relevance.evidence import PERCENT_VALUE_RE, sentence_units
+from ..relevance.metric import UNIT_PATTERN, metric_phrase, names_other_metric
 from ..textnorm import normalize
 from .attribution import REASONS, attribute, in_scope, reason_text, split_items, strip_markers
 from .base import NOT_FOUND, Draft, says_not_found
@@ -36,10 +37,9 @@ FIGURE_TYPES = ("quantity", "percentage", "rank")
 _NUMERAL_RE = re.compile(r"[一二两三四五六七八九十百千万亿]")
 # Latin terms of a question ("PUE", "IPv6", "5G"): what it measures, by name.
 _LATIN_TERM_RE = re.compile(r"[A-Za-z][A-Za-z0-9.+\-]*|\d+[A-Za-z]+")
-_UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
-_ASKED_UNIT_RE = re.compile(rf"(?:多少|几)((?:[万亿千百]{{0,2}})(?:{_UNIT_ALT}))")
+_ASKED_UNIT_RE = re.compile(rf"(?:多少|几)((?:[万亿千百]{{0,2}})(?:{UNIT_PATTERN}))")
 # A figure as the passage writes it, then its unit (after "余"/"多": "8400余个").
-_FIGURE_UNIT_RE = re.compile(rf"[\d.,]*\d(?:\s*[余多])?\s*((?:[万亿千百]{{0,2}})(?:{_UNIT_ALT}))?")
+_FIGURE_UNIT_RE = re.compile(rf"[\d.,]*\d(?:\s*[余多])?\s*((?:[万亿千百]{{0,2}})(?:{UNIT_PATTERN}))?")
 # A factoid answer longer than this is a sentence: checked as prose, not snapped.
 SHORT_ANSWER_CHARS = 24
 _SENTENCE_ENDS = "。！？!?；"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..relevance.evidence import place_scope, term_weights
+from ..relevance.evidence import place_scope
+from ..relevance.metric import term_weights
 from ..textnorm import normalize
 from .base import Draft
 

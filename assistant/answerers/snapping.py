@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from ..numbers import find_numbers
 from ..question import QuestionInfo
-from ..relevance.evidence import UNITS, sentence_units
+from ..relevance.evidence import sentence_units
+from ..relevance.metric import UNITS
 from ..relevance.years import year_ok
 from ..textnorm import normalize
 from .attribution import strip_markers, support

@@ -8,26 +8,17 @@ import re
 from dataclasses import dataclass
 
 from ..chunking.chunker import Chunk
-from ..question import GAZETTEER, GRAMMAR_WORDS, PROVINCES, SOFT_TERMS, QuestionInfo
-from ..textnorm import CJK, normalize
+from ..question import GAZETTEER, PROVINCES, QuestionInfo
+from ..textnorm import aligned_normalize, normalize
 from .directives import DIRECTIVE_FACTOR, is_directive
+from .metric import UNIT_PATTERN, focus_term, modifier_factor, phrase_weights, term_weights, value_precedes
 from .years import year_ok
 
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 # Clause ends: Chinese commas/colons, or an ASCII comma that is not a thousands separator.
 _CLAUSE_RE = re.compile(r"(?:[^，,、：:]|(?<=\d),(?=\d{3}))+(?:[，,、：:])?")
-UNITS = sorted(
-    """万人次 人次 万人 万户 万个 万家 万台 万张 万条 万件 万次 万亿元 亿元 万元 元 亿美元 美元 亿次 亿条 亿个 亿户
-    亿人 亿G 亿GB GB TB PB EFLOPS Gbps Mbps G P T 个百分点 百分点 % 公里 千米 小时 分钟 毫秒 年 个 人 户 家
-    台 张 条 件 次 项 所 座 部 辆 艘 类 款 批 场 门 名 位 篇 册 倍 套 种 千瓦 kW 吨 平方公里 万亩 亩 余项
-    颗 枚 架 只 头 株 份 段 处 道 期 届 轮 支 组 片 栋 间 层 站 宗 笔 单 起 例 针 剂 床
-    页 公尺 公分 厘米 毫米 米 公斤 千克 克 岁 天 周 个月""".split(),
-    key=len, reverse=True,
-)
-_UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
-_FIGURE_END_RE = re.compile(rf"\d(?:[万亿千百]{{0,2}}(?:{_UNIT_ALT}))?$")
 VALUE_RE = re.compile(
-    rf"(?:超过|超|近|约|逾|接近|不到)?(?<![\d.])\d+(?:[.,]\d+)*(?:[万萬亿億千]{{0,2}})(?:余|多)?(?:{_UNIT_ALT})?",
+    rf"(?:超过|超|近|约|逾|接近|不到)?(?<![\d.])\d+(?:[.,]\d+)*(?:[万萬亿億千]{{0,2}})(?:余|多)?(?:{UNIT_PATTERN})?",
     re.I,  # matched on lower-cased text: "gb", "eflops"
 )
 RANK_RE = re.compile(
@@ -92,40 +83,6 @@ class Evidence:
         a, b = clauses[lo][0], clauses[hi][1]
         text = self.quote[a:b].strip().rstrip("，,、：:").replace("\t", " | ")
         return ("…" if a > s0 else "") + text + ("…" if b < s1 else "")
-
-
-def aligned_normalize(text: str) -> str:
-    """`normalize` that keeps offsets: same length as `text`, char for char."""
-    norm = normalize(text)
-    if len(norm) == len(text):
-        return norm
-    return "".join(n if len(n := normalize(c)) == 1 else c.lower() for c in text)
-
-
-def term_weights(info: QuestionInfo, idf, known=None) -> dict[str, float]:
-    """idf per content term. A term the corpus does not know is usually a real gap
-    (kept, with the top weight: it lowers coverage: "常住人口"), but a 2-character
-    unknown is mostly jieba gluing words across a boundary ("家规" from
-    "多少家规上", "比是" from "占比是"): those are dropped."""
-    weights: dict[str, float] = {}
-    for t in info.terms:
-        if known is not None and len(t) <= 2 and not t.isascii() and not known(t):
-            continue
-        # Soft verbs and single characters say little about what is asked.
-        weights[t] = idf(t) * (0.3 if t in SOFT_TERMS else 0.5 if len(t) == 1 else 1.0) * info.term_factors.get(t, 1.0)
-    return weights
-
-
-def phrase_weights(info: QuestionInfo, weights: dict[str, float]) -> dict[str, float]:
-    """Adjacent terms of the question as one phrase ("软件"+"业务收入"): evidence
-    that has the words but not the phrase is about something else (网络安全业务收入)."""
-    text = normalize(info.text)
-    terms = sorted((text.find(t), t) for t in weights if text.find(t) >= 0)
-    out = {}
-    for (p1, t1), (p2, t2) in zip(terms, terms[1:]):
-        if p1 + len(t1) == p2 and len(t1) + len(t2) >= 4:
-            out[t1 + t2] = 0.5 * min(weights[t1], weights[t2])
-    return out
 
 
 _TERM_RES: dict[str, re.Pattern] = {}
@@ -196,7 +153,7 @@ def find_evidence(info: QuestionInfo, passages: list, idf, limit: int = 8, known
     weights = term_weights(info, idf, known)
     phrases = phrase_weights(info, weights)
     total = (sum(weights.values()) + sum(phrases.values())) or 1.0
-    focus = _focus_term(info, weights)
+    focus = focus_term(info, weights)
     out: list[Evidence] = []
     for i, hit in enumerate(passages):
         chunk = hit.chunk
@@ -228,7 +185,7 @@ def find_evidence(info: QuestionInfo, passages: list, idf, limit: int = 8, known
             for clause in clauses:
                 c_text = qn[clause[0] : clause[1]]
                 c_terms = _matched(weights, c_text)
-                modifier = _modifier_factor(focus, c_text, info) if focus in c_terms else 1.0
+                modifier = modifier_factor(focus, c_text, info) if focus in c_terms else 1.0
                 near = c_terms | s_terms | in_header
                 coverage = (sum(weights[t] for t in near) + sum(phrases[p] for p in s_phrases)) / total
                 score = (
@@ -247,104 +204,6 @@ def find_evidence(info: QuestionInfo, passages: list, idf, limit: int = 8, known
     return out[:limit]
 
 
-_QWORD_RE = re.compile(r"多少|几|是什么|哪|第几|how many|how much")
-
-
-def _focus_term(info: QuestionInfo, weights: dict[str, float]) -> str | None:
-    """What is being counted: the term right after the question word ("多少项指标"
-    -> "指标"), else the content term nearest before it ("…注册量超过多少" -> "注册量")."""
-    text = normalize(info.text)
-    m = _QWORD_RE.search(text)
-    end = m.start() if m else len(text)
-    candidates = [t for t in weights if t not in SOFT_TERMS and len(t) >= 2]
-    if m:
-        after = [(text.find(t, m.end()), t) for t in candidates if 0 <= text.find(t, m.end()) - m.end() <= 2]
-        if after:
-            return min(after)[1]
-    best, best_pos = None, -1
-    for t in candidates:
-        pos = text.rfind(t, 0, end)
-        if pos > best_pos:
-            best, best_pos = t, pos
-    return best
-
-
-def names_other_metric(info: QuestionInfo, clause: str, idf, known=None) -> bool:
-    """The clause states what the question counts with a modifier the question
-    lacks ("网络安全业务收入" for "软件业务收入"): its figure is another metric.
-    Silent (False) when the clause does not name the counted thing at all: a
-    paraphrase is not judged here."""
-    weights = term_weights(info, idf, known)
-    focus = _focus_term(info, weights)
-    clause_norm = aligned_normalize(clause)
-    return bool(focus) and focus in clause_norm and _modifier_factor(focus, clause_norm, info) < 1.0
-
-
-def metric_phrase(info: QuestionInfo, idf, known=None) -> str | None:
-    """The question's metric in the documents' words: the counted term with the
-    term written right before it ("核心产业增加值" -> "产业增加值"), at least 4
-    characters; None when the counted term stands alone."""
-    weights = term_weights(info, idf, known)
-    focus = _focus_term(info, weights)
-    if focus is None:
-        return None
-    text = normalize(info.text)
-    before = [t for t in weights if len(t) >= 2 and text.endswith(t, 0, text.find(focus))]
-    phrase = max(before, key=len) + focus if before else ""
-    return phrase if len(phrase) >= 4 else None
-
-
-def _value_precedes(info: QuestionInfo, focus: str | None) -> bool:
-    """"多少项指标": the figure comes before the counted word ("19项指标")."""
-    if focus is None:
-        return False
-    text = normalize(info.text)
-    m = _QWORD_RE.search(text)
-    return bool(m) and m.start() < text.find(focus)
-
-
-def _modifier_factor(focus: str, clause_norm: str, info: QuestionInfo) -> float:
-    """1.0, or 0.5 when the focus term carries a modifier the question lacks:
-    "农产品网络零售额" does not answer a question about "网络零售额". Every
-    mention counts: a table row's category cell ("投资收入指标") comes before
-    the metric it holds ("电信业务收入(亿元)")."""
-    question = normalize(info.text)
-    starts = [m.start() for m in re.finditer(re.escape(focus), clause_norm)] or [clause_norm.find(focus)]
-    return max(_mention_factor(clause_norm, pos, info.terms, question) for pos in starts)
-
-
-def _mention_factor(clause_norm: str, pos: int, terms: list[str], question: str) -> float:
-    # Walk left over the question's own words ("网络" in "网络零售额").
-    moved, walked = True, False
-    while moved:
-        moved = False
-        for t in terms:
-            if len(t) >= 2 and clause_norm.endswith(t, 0, pos):
-                pos -= len(t)
-                moved = walked = True
-    if pos < 2:
-        return 1.0
-    before = clause_norm[pos - 2 : pos]
-    # A verb or filler before the question's own qualifier ("实现营业收入", "其中软件业务
-    #收入") changes nothing; before the bare counted word ("建成规模" for "网民规模") it
-    # stands where the question's qualifier should.
-    if (walked and before in GRAMMAR_WORDS) or _FIGURE_END_RE.search(clause_norm, 0, pos):
-        return 1.0  # ...nor does a figure ("从4.5万户增长至…": no qualifier at all)
-    if before in DETERMINERS:  # "14所各类高等院校": which of them, not another kind
-        return 1.0
-    if re.fullmatch(f"[{CJK}]{{2}}", before) and before not in question and before[-1] not in LINKING_CHARS:
-        return 0.5
-    return 1.0
-
-
-# Words that quantify what follows without naming another kind of it.
-DETERMINERS = frozenset({"各类", "各种", "各级", "各项", "各个", "所有", "全部", "多个", "多项", "多种"})
-# A character linking a subject to its metric or figure ("旅客量居世界第7名",
-# "总量为…", "规模达…"), or ending a name ("全市", "2024年"): what precedes it is
-# not the metric's modifier.
-LINKING_CHARS = "的年市省达居列为"
-
-
 def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, float], focus=None) -> None:
     if ev.chunk.kind == "table_row":
         _table_value(info, ev)
@@ -352,7 +211,7 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
     if info.kind not in ("quantity", "rank"):
         return
     pattern = RANK_RE if info.kind == "rank" else VALUE_RE
-    before = _value_precedes(info, focus)
+    before = value_precedes(info, focus)
     # The value next to what is counted (the focus term, else the last question
     # term) in the sentence, preferring the matched clause. Matching runs on the
     # normalised text so Traditional units (萬臺) read like Simplified ones.

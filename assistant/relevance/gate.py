@@ -19,7 +19,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from .evidence import PERCENT_VALUE_RE, Evidence, find_evidence, idf_from, known_from, term_weights
+from .evidence import PERCENT_VALUE_RE, Evidence, find_evidence, idf_from, known_from
+from .metric import term_weights
 from .scoring import POOL, rerank, unique_sentences
 from ..config import Config
 from ..question import QuestionInfo

@@ -18,7 +18,7 @@ import re
 
 from ..question import GAZETTEER
 from ..textnorm import CJK, normalize
-from .evidence import aligned_normalize
+from ..textnorm import aligned_normalize
 
 # Longest span shown as a direct answer (characters); longer is a clause, not an answer.
 MAX_SPAN = 40
