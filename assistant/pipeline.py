@@ -11,6 +11,7 @@ from .answer import Answer, Preview
 from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft
 from .answerers.attribution import in_scope, passage_weight
 from .answerers.base import loops
+from .answerers.bylines import asks_for_credit, credits
 from .answerers.grounded import ground
 from .answerers.outline import outline_chunks
 from .answer_types import asks_for_aspects
@@ -35,6 +36,9 @@ from .question import analyze, resolve_follow_up, visible_text
 # Who issued a report, when, who gave it: its title page says so.
 TITLE_PAGE_TYPES = ("organization", "date", "person")
 FIGURE_KINDS = ("quantity", "percentage", "rank")
+# Documents searched for credit lines: those of the best passages (a question
+# names its article by its topic; the seed "who took the photo" questions' article ranks first or second).
+CREDIT_DOCUMENTS = 3
 # Sections named by a list question's words, tried best first for one in scope with parts to list.
 SECTIONS_TRIED = 5
 
@@ -108,8 +112,8 @@ class Assistant:
             draft = Draft(NOT_FOUND["en" if info.english else "zh"], abstained=True)
             reference = None
             yield draft.text
-        elif generative and any(getattr(h, "section", False) for h in passages) and not reference.abstained:
-            # The section's own parts, copied and cited: nothing for a model to add.
+        elif generative and reference.structural:
+            # A section's own parts, a byline: copied and cited, nothing for a model to add.
             draft, reference = reference, None
             yield draft.text
         else:
@@ -187,7 +191,10 @@ class Assistant:
             hits = self.index.search(question, k)
             first = (self.index.title_pages(question) if info.expects in TITLE_PAGE_TYPES
                      else self._named_section(info) if info.expects == "list" else [])
-            seen = {h.chunk.chunk_id for h in first}
+            if info.expects == "person" and asks_for_credit(info.text):
+                first = self._credit_lines(first + hits) + first
+            seen = set()
+            first = [h for h in first if not (h.chunk.chunk_id in seen or seen.add(h.chunk.chunk_id))]
             return first + [h for h in hits if h.chunk.chunk_id not in seen]
         merged, seen = [], set()
         per_year = [
@@ -199,6 +206,21 @@ class Assistant:
                     seen.add(hits[rank].chunk.chunk_id)
                     merged.append(hits[rank])
         return merged[: k + 2]
+
+    def _credit_lines(self, hits: list) -> list[SearchHit]:
+        """The chunks holding credit lines ("记者 朱颂扬 摄") of the documents the
+        best passages come from, best document first (answerers/bylines.py)."""
+        docs = list(dict.fromkeys(h.chunk.doc_id for h in hits))[:CREDIT_DOCUMENTS]
+        out = []
+        for doc_id in docs:
+            meta = self.index.documents.get(doc_id) or {}
+            first = meta.get("first_chunk")
+            if first is None:
+                continue
+            for i in range(first, first + meta.get("n_chunks", 0)):
+                if credits(self.index.chunks[i].quote):
+                    out.append(SearchHit(0, 0.0, self.index.chunks[i]))
+        return out
 
     def _named_section(self, info) -> list[SearchHit]:
         """The parts of the section an aspect-list question names by its heading

@@ -58,6 +58,9 @@ class Draft:
     # 2024年…分别"): {"scope": "2023年", "value": "97家"}. A model's answer
     # must give each of them (pipeline.failed_checks).
     scoped: list[dict] = field(default_factory=list)
+    # Answered by the documents' structure (a section's parts, a byline): copied
+    # as written and cited, with nothing for a model to add.
+    structural: bool = False
 
 
 class Answerer(ABC):

@@ -17,6 +17,7 @@ from ..relevance.spans import direct_span
 from ..relevance.years import year_ok
 from ..textnorm import normalize
 from .base import NOT_FOUND, Answerer, Draft
+from .bylines import asks_for_credit, byline_draft
 from .conflicts import HEADINGS, conflict_lines, conflict_record, conflicting, same_year, source_label, spans_of
 from .english import english_draft
 from .lists import list_draft
@@ -59,6 +60,9 @@ class ExtractiveAnswerer(Answerer):
             return self._english(info, passages)
         if info.expects == "list":
             return self._list(info, passages)
+        credited = byline_draft(info.text, passages) if info.expects == "person" and asks_for_credit(info.text) else None
+        if credited is not None:
+            return credited
         page = _title_page_answer(info, passages)
         if page is not None:
             return page

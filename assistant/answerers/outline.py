@@ -61,7 +61,7 @@ def outline_draft(passages: list) -> Draft | None:
             spans.setdefault(n, span)
     if len(lines) < MIN_PARTS:
         return None
-    return Draft("\n".join(lines[:MAX_PARTS]), spans=spans)
+    return Draft("\n".join(lines[:MAX_PARTS]), spans=spans, structural=True)
 
 
 def _leads(quote: str) -> list[tuple[str, tuple[int, int]]]:
