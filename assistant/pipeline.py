@@ -13,11 +13,13 @@ from .answerers.attribution import in_scope, passage_weight
 from .answerers.base import loops
 from .answerers.bylines import asks_for_credit, credits
 from .answerers.grounded import ground
+from .answerers.sources import asks_for_source, source_of
 from .answerers.outline import outline_chunks
 from .answer_types import asks_for_aspects
 from .config import Config
 from .errors import QuestionError
 from .index import Index, SearchHit
+from .index.sections import tables_named
 from .postprocess import (
     build_citations,
     check_numbers,
@@ -193,6 +195,8 @@ class Assistant:
                      else self._named_section(info) if info.expects == "list" else [])
             if info.expects == "person" and asks_for_credit(info.text):
                 first = self._credit_lines(first + hits) + first
+            elif info.expects in TITLE_PAGE_TYPES and asks_for_source(info.text):
+                first = self._table_source(info) + first
             seen = set()
             first = [h for h in first if not (h.chunk.chunk_id in seen or seen.add(h.chunk.chunk_id))]
             return first + [h for h in hits if h.chunk.chunk_id not in seen]
@@ -219,8 +223,18 @@ class Assistant:
                 continue
             for i in range(first, first + meta.get("n_chunks", 0)):
                 if credits(self.index.chunks[i].quote):
-                    out.append(SearchHit(0, 0.0, self.index.chunks[i]))
+                    out.append(SearchHit(0, 0.0, self.index.chunks[i], added="credits"))
         return out
+
+    def _table_source(self, info) -> list[SearchHit]:
+        """The source line right under the table the question names by its
+        caption ("表1…来源是哪个部门"), as the passage to answer from."""
+        chunks = self.index.chunks
+        for table in tables_named(chunks, info.text, ignore=info.places)[:SECTIONS_TRIED]:
+            after = table.rows[-1] + 1
+            if after < len(chunks) and chunks[after].doc_id == table.doc_id and source_of(chunks[after].quote):
+                return [SearchHit(0, 0.0, chunks[after], added="source")]
+        return []
 
     def _named_section(self, info) -> list[SearchHit]:
         """The parts of the section an aspect-list question names by its heading
@@ -234,7 +248,7 @@ class Assistant:
                 continue
             parts = outline_chunks(section, chunks)
             if parts:
-                return [SearchHit(0, 0.0, chunks[i], section=True) for i in parts]
+                return [SearchHit(0, 0.0, chunks[i], added="section") for i in parts]
         return []
 
     def _scope(self, info, question: str):

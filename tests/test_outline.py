@@ -41,15 +41,15 @@ def test_a_heading_named_in_other_words_is_found(seed_assistant):
 def test_another_places_section_is_not_listed(seed_assistant):
     # Chongqing's report has a section "（三）深入推动数据要素市场化改革…"; asked about Sichuan, it is not used.
     hits = seed_assistant.retrieve("四川推进数据要素市场化改革，具体做了哪些工作？")
-    assert all("重庆" not in h.chunk.title for h in hits if h.section)
+    assert all("重庆" not in h.chunk.title for h in hits if h.added == "section")
     asked = seed_assistant.retrieve("重庆推进数据要素市场化改革，具体做了哪些工作？")
-    assert [h.chunk.section[-1] for h in asked if h.section][:2] == ["一是健全完善数据基础制度", "二是大力推进数据要素市场建设"]
+    assert [h.chunk.section[-1] for h in asked if h.added == "section"][:2] == ["一是健全完善数据基础制度", "二是大力推进数据要素市场建设"]
 
 
 @pytest.mark.parametrize("question", ["数字重庆的六大应用系统具体是哪六个？", "按行业划分，四川数字经济核心产业分成哪几类？",
                                       "2024年重庆IPv6用户连接数占比是多少？"])
 def test_named_things_and_figures_are_not_answered_with_an_outline(seed_assistant, question):
-    assert not any(h.section for h in seed_assistant.retrieve(question))
+    assert not any(h.added == "section" for h in seed_assistant.retrieve(question))
 
 
 def test_the_model_is_not_asked_when_the_outline_answers(seed_index):

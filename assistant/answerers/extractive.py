@@ -18,6 +18,7 @@ from ..relevance.years import year_ok
 from ..textnorm import normalize
 from .base import NOT_FOUND, Answerer, Draft
 from .bylines import asks_for_credit, byline_draft
+from .sources import source_draft
 from .conflicts import HEADINGS, conflict_lines, conflict_record, conflicting, same_year, source_label, spans_of
 from .english import english_draft
 from .lists import list_draft
@@ -60,9 +61,9 @@ class ExtractiveAnswerer(Answerer):
             return self._english(info, passages)
         if info.expects == "list":
             return self._list(info, passages)
-        credited = byline_draft(info.text, passages) if info.expects == "person" and asks_for_credit(info.text) else None
-        if credited is not None:
-            return credited
+        structural = _structural_answer(info, passages)
+        if structural is not None:
+            return structural
         page = _title_page_answer(info, passages)
         if page is not None:
             return page
@@ -181,13 +182,21 @@ def scoped_value(ev: Evidence, info: QuestionInfo) -> str:
     return ev.quote[wider[0]:wider[1]] if wider else ev.value
 
 
+def _structural_answer(info: QuestionInfo, passages: list) -> Draft | None:
+    """Who is credited (bylines.py), where a table's data comes from (sources.py)."""
+    if info.expects == "person" and asks_for_credit(info.text):
+        return byline_draft(info.text, passages)
+    # The pipeline puts the source line of the table asked about first.
+    return source_draft(passages) if passages and getattr(passages[0], "added", "") == "source" else None
+
+
 def _title_page_answer(info: QuestionInfo, passages: list) -> Draft | None:
     """"《…报告》是哪个部门发布的 / 什么时候发布的": the issuing body or date on the
     title page of the document the question names (pipeline.TITLE_PAGE_TYPES)."""
     if info.expects not in ("organization", "date"):
         return None
     for i, hit in enumerate(passages):
-        if not getattr(hit, "title_page", False):
+        if getattr(hit, "added", "") != "title page":
             continue
         quote = hit.chunk.quote
         found = direct_span(info.expects, info.text, quote, (0, len(quote)))

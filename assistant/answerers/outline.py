@@ -43,9 +43,9 @@ def outline_chunks(section: Section, chunks) -> list[int]:
 
 
 def outline_draft(passages: list) -> Draft | None:
-    """The outline of the section whose parts lead `passages` (hits marked
-    `section`), each part cited; None when there are none."""
-    hits = [(n, h.chunk) for n, h in enumerate(passages, 1) if getattr(h, "section", False)]
+    """The outline of the section whose parts lead `passages` (hits added as
+    "section"), each part cited; None when there are none."""
+    hits = [(n, h.chunk) for n, h in enumerate(passages, 1) if getattr(h, "added", "") == "section"]
     if not hits:
         return None
     depth = len(_common_prefix([c.section for _, c in hits]))

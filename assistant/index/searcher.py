@@ -35,8 +35,10 @@ class SearchHit:
     chunk: Chunk
     bm25: float | None = None
     dense: float | None = None
-    title_page: bool = False  # added because the question names its document
-    section: bool = False  # added as a part of the section the question names (index/sections.py)
+    # Why a passage retrieval did not rank was added: "title page" (the question
+    # names its document), "section" (a part of the section it names),
+    # "credits" (a byline), "source" (the source line of the table it names).
+    added: str = ""
 
     def to_dict(self) -> dict:
         c = self.chunk
@@ -195,7 +197,7 @@ class Index:
             core = re.sub(r"[《》]|发布$", "", title)
             if len(core) >= 6 and (core in q or any(x in title for x in quoted) or _shares_run(core, q)):
                 chunk = self.chunks[meta["first_chunk"]]
-                hits.append(SearchHit(0, 0.0, chunk, title_page=True))
+                hits.append(SearchHit(0, 0.0, chunk, added="title page"))
         return hits
 
     def idf_mass(self, tokens: list[str]) -> float:

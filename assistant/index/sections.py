@@ -25,6 +25,9 @@ NAMED_BY = ((3, 0.25), (2, 0.4))
 # A section of the document the question names by its title ("…“十四五”综述里")
 # ranks above another document's: its title's share of shared bigrams, this much.
 TITLE_WEIGHT = 0.5
+# Share of a table caption's bigrams a question must contain to name the table
+# (seed source questions: 0.45 and 0.6; "表1" names its table outright).
+MIN_CAPTION_SHARE = 0.4
 # Numbering and markup before a heading's words: "（一）", "三、", "一是", "##", "**".
 HEADING_NUMBER_RE = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+(?:是|[、.．])|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.、．]|#+|\*\*)\s*")
@@ -92,6 +95,33 @@ class Sections:
         return sorted(found, key=lambda s: (-(s.share + TITLE_WEIGHT * titles[s.doc_id]), -len(s.path)))
 
 
+@dataclass(frozen=True)
+class Table:
+    doc_id: str
+    caption: str  # "表2 2024年城市数据要素市场发展100强四川入围情况"
+    rows: tuple[int, ...]  # chunk numbers of its rows, in order
+    share: float
+
+
+def tables_named(chunks, question: str, ignore=()) -> list[Table]:
+    """Tables whose caption the question names ("表1", or by its words), best first."""
+    tables: dict[tuple[str, str], list[int]] = {}
+    for i, chunk in enumerate(chunks):
+        if chunk.kind == "table_row" and chunk.context:
+            tables.setdefault((chunk.doc_id, chunk.context.split("\n", 1)[0].strip()), []).append(i)
+    wanted = _bigrams(question, ignore)
+    number = re.search(r"表\s*(\d+)", normalize(question))
+    found = []
+    for (doc_id, caption), rows in tables.items():
+        own = _bigrams(caption, ignore)
+        share = len(own & wanted) / len(own) if own else 0.0
+        if number and re.match(rf"表\s*{number.group(1)}(?!\d)", normalize(caption)):
+            share += 1.0  # "表1" names it outright
+        if share >= MIN_CAPTION_SHARE:
+            found.append(Table(doc_id, caption, tuple(rows), share))
+    return sorted(found, key=lambda t: -t.share)
+
+
 def _title_share(title: str, wanted: set[str]) -> float:
     own = _bigrams(title)
     return len(own & wanted) / len(own) if own else 0.0
@@ -105,4 +135,4 @@ def _bigrams(text: str, ignore=()) -> set[str]:
     return {p[i:i + 2] for p in pieces for i in range(len(p) - 1)}
 
 
-__all__ = ["Section", "Sections", "heading_text"]
+__all__ = ["Section", "Sections", "Table", "heading_text", "tables_named"]
