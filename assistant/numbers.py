@@ -51,7 +51,7 @@ def find_numbers(text: str) -> list[NumberMention]:
     return out
 
 
-def _close(a: float, b: float) -> bool:
+def close_values(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
@@ -61,10 +61,10 @@ def is_backed(number: NumberMention, evidence: list[NumberMention]) -> bool:
         if number.percent != e.percent and (number.percent or e.percent):
             # "78.2%" is backed by "78.2%" and "4.18个百分点" by "4.18个百分点",
             # and percent/percentage points are interchangeable for matching.
-            if _close(number.value, e.value):
+            if close_values(number.value, e.value):
                 return True
             continue
-        if _close(number.scaled, e.scaled) or _close(number.value, e.value):
+        if close_values(number.scaled, e.scaled) or close_values(number.value, e.value):
             return True
     return False
 

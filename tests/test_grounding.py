@@ -460,3 +460,16 @@ def test_a_figure_question_with_no_clause_at_all_is_not_read(scripted):
     assistant, model = scripted  # nothing queued: a call would fail
     answer = assistant.ask("四川省2024年末常住人口是多少？")
     assert answer.abstained and model.calls == []
+
+
+def test_an_english_figure_other_than_the_one_next_to_the_measure_asked_gives_way(scripted):
+    # The model's "29個" (5G base stations per 10,000 people, 2023) stands in a
+    # passage about Chongqing in 2023, so only this check stops it: the
+    # extractive reading found 68.25 next to the translated measure (北斗终端).
+    assistant, model = scripted
+    question = "How many BeiDou terminals (in units of 10,000) had been deployed in Chongqing by 2023?"
+    answer = _ask(assistant, model, question, ["29個"])
+    assert "measure asked about" in (answer.fallback_reason or ""), answer.text
+    assert "68.25" in answer.text.splitlines()[0] and "29" not in answer.text.splitlines()[0]
+    agreeing = _ask(assistant, model, question, ["68.25萬臺(套)"])
+    assert agreeing.fallback_reason is None, agreeing.text

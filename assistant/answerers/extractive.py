@@ -192,7 +192,7 @@ def _structural_answer(info: QuestionInfo, passages: list) -> Draft | None:
 
 def _title_page_answer(info: QuestionInfo, passages: list) -> Draft | None:
     """"《…报告》是哪个部门发布的 / 什么时候发布的": the issuing body or date on the
-    title page of the document the question names (pipeline.TITLE_PAGE_TYPES)."""
+    title page of the document the question names (named.TITLE_PAGE_TYPES)."""
     if info.expects not in ("organization", "date"):
         return None
     for i, hit in enumerate(passages):
