@@ -18,6 +18,7 @@ from ..relevance.years import year_ok
 from ..textnorm import normalize
 from .base import NOT_FOUND, Answerer, Draft
 from .bylines import asks_for_credit, byline_draft
+from .mentions import mention_draft, mentioned_phrase
 from .sources import source_draft
 from .conflicts import HEADINGS, conflict_lines, conflict_record, conflicting, same_year, source_label, spans_of
 from .english import english_draft
@@ -59,11 +60,11 @@ class ExtractiveAnswerer(Answerer):
             return Draft(NOT_FOUND[lang], abstained=True)
         if info.english:
             return self._english(info, passages)
-        if info.expects == "list":
-            return self._list(info, passages)
         structural = _structural_answer(info, passages)
         if structural is not None:
             return structural
+        if info.expects == "list":
+            return self._list(info, passages)
         page = _title_page_answer(info, passages)
         if page is not None:
             return page
@@ -183,7 +184,11 @@ def scoped_value(ev: Evidence, info: QuestionInfo) -> str:
 
 
 def _structural_answer(info: QuestionInfo, passages: list) -> Draft | None:
-    """Who is credited (bylines.py), where a table's data comes from (sources.py)."""
+    """Where something is mentioned (mentions.py), who is credited (bylines.py),
+    where a table's data comes from (sources.py)."""
+    phrase = mentioned_phrase(info.text)
+    if phrase:
+        return mention_draft(phrase, passages)
     if info.expects == "person" and asks_for_credit(info.text):
         return byline_draft(info.text, passages)
     # The pipeline puts the source line of the table asked about first.
