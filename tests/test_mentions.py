@@ -16,7 +16,8 @@ from tests.scripted import ScriptedAnswerer
     ("文档中哪里提到系统已被攻破？", "系统已被攻破"),
     ("“东数西算”出现在哪里？", "东数西算"),
     ("报告中哪些地方提到东数西算？", "东数西算"),
-    ("数据要素在什么地方出现过？", "数据要素"),
+    ("报告里数据要素在什么地方出现过？", "数据要素"),
+    ("博落回一名首先在哪里出现？", None),  # where it first appeared in history, not in the documents
     ("2025年重庆主城核心区水域水上突发事件应急综合演练在哪里举行？", None),  # where it happened, not where it is written
     ("报告中提到的5G基站在哪里建设？", None),
 ])

@@ -12,7 +12,11 @@ from ..textnorm import aligned_normalize, normalize
 from .base import Draft
 
 _WHERE = r"(?:哪里|哪儿|何处|哪些地方|什么地方|哪个部分|哪一部分)"
-_MENTION = r"(?:提到|提及|说到|讲到|写到|谈到|出现|记载)"
+_MENTION = r"(?P<verb>提到|提及|说到|讲到|写到|谈到|出现|记载)"
+# "出现在哪里" also asks where something first appeared in history ("博落回一名
+#首先在哪里出现"): it asks about the documents only with quotes or their name.
+_HISTORY_VERBS = ("出现", "记载")
+_ABOUT_DOCUMENTS_RE = re.compile(r"文档|资料|报告|文中|文件|原文|[“\"「『]")
 _ASKS_RE = (
     re.compile(rf"{_WHERE}(?:有)?{_MENTION}(?:了|过)?(?P<phrase>.+?)[？?。]?$"),
     re.compile(rf"^(?:文档|资料|报告)?(?:中|里)?(?P<phrase>.+?)(?:是)?在{_WHERE}{_MENTION}"),
@@ -28,7 +32,9 @@ def mentioned_phrase(question: str) -> str | None:
     q = normalize(question).strip()
     for pattern in _ASKS_RE:
         m = pattern.search(q)
-        phrase = m.group("phrase").strip(" “”\"'「」『』？?") if m else ""
+        if m is None or (m.group("verb") in _HISTORY_VERBS and not _ABOUT_DOCUMENTS_RE.search(q)):
+            continue
+        phrase = m.group("phrase").strip(" “”\"'「」『』？?")
         if len(phrase) >= MIN_PHRASE_CHARS:
             return phrase
     return None
