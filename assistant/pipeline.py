@@ -218,7 +218,7 @@ class Assistant:
         the report says "网民规模") is read by the model too: its figure must
         stand in a passage about the year and place asked, in the unit asked,
         next to the metric's own name where the passages use that name
-        (grounded.py). Seed paraphrased figure questions: 13 -> 24 of 35
+        (grounded.py). Seed paraphrased figure questions: 13 -> 23 of 35
         answered; near misses and unanswerable questions: all 24 still refused
         (docs/results.md). The extractive answerer asks the gate itself."""
         if reference is None or not reference.abstained or info.english:

@@ -29,7 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--models-dir", default="models")
     parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
-    parser.add_argument("--question", default="四川在数字政府建设方面采取了哪些举措？")
+    parser.add_argument("--question", default="市经济信息委讲的加快实数融合体制机制改革，具体举措包括哪些？")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshot-list.png"))
     args = parser.parse_args()
     port = free_port()

@@ -404,6 +404,12 @@ def test_a_list_one_sentence_enumerates_is_shown_whole_as_the_passage_writes_it(
     shown = ground(Draft("- 旺旺品牌的米果\n- 休闲食品\n- 2019年推出的宠物食品"), info, hits)
     assert shown.text.splitlines()[0] == "旺旺品牌的米果、乳品、饮料、休闲食品及酒类 [1]"
     assert "宠物食品" not in shown.text and shown.dropped == ["2019年推出的宠物食品"]
+    # A first point the model wrote without its bullet is bulleted like the others.
+    unbulleted = ground(Draft("旺旺品牌的米果\n- 重庆网民规模达2495万人"), info, hits)
+    assert all(line.startswith("- ") for line in unbulleted.text.splitlines()), unbulleted.text
+    # With another point shown after it, the enumeration is the list's first point, bulleted like it.
+    more = ground(Draft("- 旺旺品牌的米果\n- 休闲食品\n- 重庆网民规模达2495万人"), info, hits)
+    assert more.text.splitlines() == ["- 旺旺品牌的米果、乳品、饮料、休闲食品及酒类 [1]", "- 重庆网民规模达2495万人 [2]"]
     # Titles keep their brackets; items far apart in a sentence are no enumeration.
     books = _hit("1970年就读哲学系，出版散文集《山中归路》、《古榕》、《班会之死》。", doc_id="b")
     assert ground(Draft("- 山中归路\n- 《班会之死》"), analyze("他出版了哪些散文集？"), [books]).text \

@@ -77,8 +77,10 @@ def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None, idf=No
             if snapped is not None:
                 return snapped
         return _prose(raw, draft, info, passages, weight)
-    listed = _enumerated(raw, draft, info, passages, weight) if answer_shape(info) == "list" else None
-    return listed or _explained(raw, draft, info, passages, weight)
+    if answer_shape(info) != "list":
+        return _explained(raw, draft, info, passages, weight)
+    listed = _enumerated(raw, draft, info, passages, weight) or _explained(raw, draft, info, passages, weight)
+    return listed if listed.unsupported else replace(listed, text=_bulleted(listed.text))
 
 
 def _explained(raw: str, draft: Draft, info: QuestionInfo, passages: list, weight) -> Draft:
@@ -112,6 +114,17 @@ def _prose(raw: str, draft: Draft, info: QuestionInfo, passages: list, weight) -
     return Draft(text, spans=result.spans, stopped=draft.stopped, dropped=dropped)
 
 
+def _bulleted(text: str) -> str:
+    """A list whose first point the model wrote without its "- " (the others
+    with one): bulleted like the others; a heading ("主要举措如下：") stays."""
+    first, _, rest = text.partition("\n")
+    points = rest.split("\n") if rest else []
+    if points and all(p.startswith("- ") for p in points) and not first.startswith("- ") \
+            and not first.rstrip().endswith(("：", ":")):
+        return f"- {text}"
+    return text
+
+
 def _enumerated(raw: str, draft: Draft, info: QuestionInfo, passages: list, weight) -> Draft | None:
     """A list whose items one passage sentence enumerates: that enumeration
     first, whole and cited (enumeration.py); the model's other items after it,
@@ -128,7 +141,7 @@ def _enumerated(raw: str, draft: Draft, info: QuestionInfo, passages: list, weig
     if not rest:
         return Draft(head, spans={n: run.sentence}, stopped=draft.stopped)
     others = attribute("\n".join(f"- {t}" for t in rest), passages, weight, info=info)
-    text = f"{head}\n{others.text}" if others.shown else head
+    text = f"- {head}\n{others.text}" if others.shown else head  # a first point, bulleted like the others
     return Draft(text, spans={**others.spans, n: run.sentence}, stopped=draft.stopped,
                  dropped=[i.text for i in others.dropped])
 
