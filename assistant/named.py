@@ -13,7 +13,6 @@ from .answerers.bylines import asks_for_credit, credits
 from .answerers.outline import outline_chunks
 from .answerers.sources import asks_for_source, source_of
 from .index import Index, SearchHit
-from .index.sections import tables_named
 
 # Who issued a report, when, who gave it: its title page says so.
 TITLE_PAGE_TYPES = ("organization", "date", "person")
@@ -28,7 +27,7 @@ def named_passages(index: Index, info, hits: list) -> list[SearchHit]:
     """The passages `info`'s question names by structure, given the retrieved `hits`."""
     first = (index.title_pages(info.text) if info.expects in TITLE_PAGE_TYPES
              else _named_section(index, info) if info.expects == "list" else [])
-    if info.expects == "person" and asks_for_credit(info.text):
+    if asks_for_credit(info):
         first = _credit_lines(index, first + hits) + first
     elif info.expects in TITLE_PAGE_TYPES and asks_for_source(info.text):
         first = _table_source(index, info) + first
@@ -56,7 +55,7 @@ def _table_source(index, info) -> list[SearchHit]:
     """The source line right under the table the question names by its
     caption ("表1…来源是哪个部门"), as the passage to answer from."""
     chunks = index.chunks
-    for table in tables_named(chunks, info.text, ignore=info.places)[:SECTIONS_TRIED]:
+    for table in index.sections.tables_named(info.text, ignore=info.places)[:SECTIONS_TRIED]:
         after = table.rows[-1] + 1
         if after < len(chunks) and chunks[after].doc_id == table.doc_id and source_of(chunks[after].quote):
             return [SearchHit(0, 0.0, chunks[after], added="source")]

@@ -11,7 +11,7 @@ from .answer import Answer, Preview
 from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft
 from .answerers.attribution import in_scope, passage_weight
 from .answerers.base import loops
-from .answerers.grounded import ground
+from .answerers.grounded import FIGURE_TYPES, ground
 from .config import Config
 from .errors import QuestionError
 from .index import Index
@@ -30,8 +30,6 @@ from .postprocess import (
 )
 from .numbers import close_values, find_numbers, is_backed
 from .question import analyze, resolve_follow_up, visible_text
-
-FIGURE_KINDS = ("quantity", "percentage", "rank")
 
 ENGLISH_NEEDS_MODEL = (
     "English questions over these Chinese documents need the multilingual embedder or the "
@@ -224,7 +222,7 @@ class Assistant:
         if reference is None or not reference.abstained or info.english:
             return True
         relevance = self.gate.assess(info, passages)
-        if relevance.answerable or (relevance.evidence and (info.kind in FIGURE_KINDS or info.expects in FIGURE_KINDS)):
+        if relevance.answerable or (relevance.evidence and (info.kind in FIGURE_TYPES or info.expects in FIGURE_TYPES)):
             return True
         return bool(relevance.evidence) and relevance.score >= self.config.model_min_relevance
 
@@ -346,7 +344,7 @@ def _other_english_figure(info, answer: Answer, reference: Draft) -> str | None:
     matched them decides. On the 51 English seed questions the model took
     another metric's figure 3 times where the extractive reading was right, and
     was right once where it was not (docs/results.md)."""
-    if not (info.english and info.expects in FIGURE_KINDS) or reference.abstained:
+    if not (info.english and info.expects in FIGURE_TYPES) or reference.abstained:
         return None
     # "According to <document>: 2495万人 [1]": the figure after the source's name.
     found = {n.scaled for n in find_numbers(direct_line(reference.text).rpartition(": ")[2])}

@@ -7,6 +7,7 @@ import pytest
 
 from assistant.answerers.bylines import asks_for_credit, credits
 from assistant.assembly import assemble
+from assistant.question import analyze
 from tests.scripted import ScriptedAnswerer
 
 
@@ -39,5 +40,5 @@ def test_the_credited_person_is_answered_and_the_model_is_not_asked(seed_index, 
 
 
 def test_who_said_something_is_not_a_credit_question():
-    assert not asks_for_credit("发布会上是谁介绍重庆以实数融合推动实体经济高质量发展的？")
-    assert asks_for_credit("那组照片是哪位记者拍的？")
+    assert not asks_for_credit(analyze("发布会上是谁介绍重庆以实数融合推动实体经济高质量发展的？"))
+    assert asks_for_credit(analyze("那组照片是哪位记者拍的？"))

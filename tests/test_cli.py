@@ -107,6 +107,13 @@ def test_ask_conversation_resolves_follow_ups(capsys, tmp_path, monkeypatch):
     assert "2362萬人 [1]" in second
 
 
+def _lexical_seed_index(tmp_path):
+    """A lexical index of the seeds built by the CLI, for a subprocess to open."""
+    idx = tmp_path / "idx"
+    assert main(["index", str(SEEDS), "--index", str(idx), "--lexical", "-q"]) == 0
+    return idx
+
+
 def test_lexical_ask_imports_no_heavy_library(tmp_path):
     """`assistant ask` in lexical/extractive mode must start fast: torch,
     sentence-transformers, transformers, gradio and llama_cpp stay unimported,
@@ -114,8 +121,7 @@ def test_lexical_ask_imports_no_heavy_library(tmp_path):
     import subprocess
     import sys
 
-    idx = tmp_path / "idx"
-    assert main(["index", str(SEEDS), "--index", str(idx), "--lexical", "-q"]) == 0
+    idx = _lexical_seed_index(tmp_path)
     code = (
         "import sys\n"
         "from assistant.cli import main\n"
@@ -157,8 +163,7 @@ def test_output_piped_into_a_reader_that_stops_early_is_no_traceback(tmp_path):
     import subprocess
     import sys
 
-    idx = tmp_path / "idx"
-    assert main(["index", str(SEEDS), "--index", str(idx), "--lexical", "-q"]) == 0
+    idx = _lexical_seed_index(tmp_path)
     code = (
         "import sys\n"
         "from assistant.cli import main\n"

@@ -1,5 +1,5 @@
 """Where a table's figures come from: the source line under the table the
-question names by its caption (answerers/sources.py, index/sections.tables_named)."""
+question names by its caption (answerers/sources.py, index/sections.Sections.tables_named)."""
 
 from __future__ import annotations
 

@@ -36,9 +36,9 @@ class Credit:
     span: tuple[int, int]  # the credit line in the chunk's quote
 
 
-def asks_for_credit(question: str) -> bool:
-    """"哪位记者拍的", "文字记者是谁", "责任编辑是谁": a question about a report's people."""
-    return bool(_ASKS_CREDIT_RE.search(normalize(question)))
+def asks_for_credit(info) -> bool:
+    """"哪位记者拍的", "文字记者是谁", "责任编辑是谁": who is credited with a report."""
+    return info.expects == "person" and bool(_ASKS_CREDIT_RE.search(normalize(info.text)))
 
 
 def credits(quote: str) -> list[Credit]:

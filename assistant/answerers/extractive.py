@@ -189,7 +189,7 @@ def _structural_answer(info: QuestionInfo, passages: list) -> Draft | None:
     phrase = mentioned_phrase(info.text)
     if phrase:
         return mention_draft(phrase, passages)
-    if info.expects == "person" and asks_for_credit(info.text):
+    if asks_for_credit(info):
         return byline_draft(info.text, passages)
     # The pipeline puts the source line of the table asked about first.
     return source_draft(passages) if passages and getattr(passages[0], "added", "") == "source" else None

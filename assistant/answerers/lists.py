@@ -113,15 +113,8 @@ def _points(i: int, chunk) -> list[Point]:
             end = min((i for i in (quote.find(c, last) for c in "，,。；;") if 0 <= i <= b), default=b)
             if end - start <= INLINE_CHARS:
                 out.append(Point(i, (start, end), quote[start:end].strip(), "inline", base + (start,)))
-    offset = 0
-    for line in quote.split("\n"):
-        first = _SENTENCE_RE.match(line.strip())
-        if (first and 6 <= len(first.group().strip()) <= 30 and first.group().strip().endswith("。")
-                and not _ENUM_RE.match(line)):
-            a = offset + line.find(first.group().strip())
-            out.append(Point(i, (a, a + len(first.group().strip())), first.group().strip().rstrip("。；;"), "lead",
-                             base + (a,)))
-        offset += len(line) + 1
+    for text, span in paragraph_leads(quote):
+        out.append(Point(i, span, text, "lead", base + (span[0],)))
     if chunk.section:
         heading = _NUMBERING_RE.sub("", chunk.section[-1]).strip()
         first = _SENTENCE_RE.match(quote.strip())
@@ -133,6 +126,20 @@ def _points(i: int, chunk) -> list[Point]:
         if m.start() not in taken and len(m.group().strip()) >= 8:
             text, span = _short(quote, m.start(), m.end())
             out.append(Point(i, span, text, "sentence", base + (span[0],)))
+    return out
+
+
+def paragraph_leads(quote: str) -> list[tuple[str, tuple[int, int]]]:
+    """(lead sentence without its "。", its span) of each line opening with a
+    short sentence ("数字经济核心产业稳步扩大。"): a paragraph's own heading."""
+    out, offset = [], 0
+    for line in quote.split("\n"):
+        first = _SENTENCE_RE.match(line.strip())
+        lead = first.group().strip() if first else ""
+        if 6 <= len(lead) <= 30 and lead.endswith("。") and not _ENUM_RE.match(line):
+            a = offset + line.find(lead)
+            out.append((lead.rstrip("。；;"), (a, a + len(lead))))
+        offset += len(line) + 1
     return out
 
 

@@ -15,14 +15,10 @@ import re
 
 from ..index.sections import Section, heading_text
 from .base import Draft
+from .lists import paragraph_leads
 
 MIN_PARTS = 2  # an outline of one part is no list
 MAX_PARTS = 10  # sections of the seed reports have 2-8 parts
-# A paragraph's lead sentence: short, ending with "。" (seed reports: 8-16
-# characters, "网络数据安全不断夯实。"); a longer first sentence is body text.
-LEAD_CHARS = (6, 30)
-_LEAD_RE = re.compile(r"^\s*([^。；;！!？?\n]{%d,%d}。)" % (LEAD_CHARS[0] - 1, LEAD_CHARS[1] - 1))
-_NUMBERED_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.、．](?!\d))")
 
 
 def outline_chunks(section: Section, chunks) -> list[int]:
@@ -37,8 +33,8 @@ def outline_chunks(section: Section, chunks) -> list[int]:
             firsts.setdefault(own[depth], i)
     if len(firsts) >= MIN_PARTS:
         return list(firsts.values())[:MAX_PARTS]
-    leads = [i for i in section.chunks if len(chunks[i].section) == depth and _leads(chunks[i].quote)]
-    parts = sum(len(_leads(chunks[i].quote)) for i in leads)
+    leads = [i for i in section.chunks if len(chunks[i].section) == depth and paragraph_leads(chunks[i].quote)]
+    parts = sum(len(paragraph_leads(chunks[i].quote)) for i in leads)
     return leads if parts >= MIN_PARTS else []
 
 
@@ -55,25 +51,13 @@ def outline_draft(passages: list) -> Draft | None:
             first = re.match(r"[^。！？!?\n]+[。！？!?]?", chunk.quote.strip())
             parts = [(heading_text(chunk.section[depth]), (0, len(first.group()) if first else 0))]
         else:
-            parts = _leads(chunk.quote)
+            parts = paragraph_leads(chunk.quote)
         for text, span in parts:
             lines.append(f"- {text} [{n}]")
             spans.setdefault(n, span)
     if len(lines) < MIN_PARTS:
         return None
     return Draft("\n".join(lines[:MAX_PARTS]), spans=spans, structural=True)
-
-
-def _leads(quote: str) -> list[tuple[str, tuple[int, int]]]:
-    """(lead sentence without its "。", its span) of each paragraph opening with one."""
-    out, offset = [], 0
-    for line in quote.split("\n"):
-        m = _LEAD_RE.match(line)
-        if m and not _NUMBERED_RE.match(line):
-            a = offset + m.start(1)
-            out.append((m.group(1).strip().rstrip("。"), (a, a + len(m.group(1)))))
-        offset += len(line) + 1
-    return out
 
 
 def _common_prefix(paths: list[list[str]]) -> list[str]:

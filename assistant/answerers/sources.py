@@ -2,7 +2,7 @@
 
 Reports put "数据来源:四川省通信管理局。" or "注:资料来源于赛迪顾问…" right after
 a table; "表1的数据来源是哪个部门" / "…100强的排名，数据出自哪家机构" is answered
-from that line (index/sections.tables_named finds the table by its caption),
+from that line (index/sections.Sections.tables_named finds the table by its caption),
 the source copied as written and cited."""
 
 from __future__ import annotations

@@ -46,13 +46,21 @@ class Section:
         return heading_text(self.path[-1])
 
 
+@dataclass(frozen=True)
+class Table:
+    doc_id: str
+    caption: str  # "表2 2024年城市数据要素市场发展100强四川入围情况"
+    rows: tuple[int, ...]  # chunk numbers of its rows, in order
+    share: float
+
+
 def heading_text(heading: str) -> str:
     """A heading without its numbering or markup."""
     return HEADING_NUMBER_RE.sub("", heading).replace("*", "").strip()
 
 
 class Sections:
-    """Every section of an index's chunks (each prefix of a chunk's heading trail)."""
+    """Every section of an index's chunks (each prefix of a chunk's heading trail), and its tables."""
 
     def __init__(self, chunks):
         self.chunks = chunks
@@ -76,6 +84,29 @@ class Sections:
                 df[b] = df.get(b, 0) + 1
         return {b: math.log((1 + len(headings)) / (1 + n)) + 1 for b, n in df.items()}
 
+    @cached_property
+    def _tables(self) -> dict[tuple[str, str], list[int]]:
+        """(document, caption line) -> the chunk numbers of the table's rows."""
+        tables: dict[tuple[str, str], list[int]] = {}
+        for i, chunk in enumerate(self.chunks):
+            if chunk.kind == "table_row" and chunk.context:
+                tables.setdefault((chunk.doc_id, chunk.context.split("\n", 1)[0].strip()), []).append(i)
+        return tables
+
+    def tables_named(self, question: str, ignore=()) -> list[Table]:
+        """Tables whose caption the question names ("表1", or by its words), best first."""
+        wanted = _bigrams(question, ignore)
+        number = re.search(r"表\s*(\d+)", normalize(question))
+        found = []
+        for (doc_id, caption), rows in self._tables.items():
+            own = _bigrams(caption, ignore)
+            share = len(own & wanted) / len(own) if own else 0.0
+            if number and re.match(rf"表\s*{number.group(1)}(?!\d)", normalize(caption)):
+                share += 1.0  # "表1" names it outright
+            if share >= MIN_CAPTION_SHARE:
+                found.append(Table(doc_id, caption, tuple(rows), share))
+        return sorted(found, key=lambda t: -t.share)
+
     def named(self, question: str, ignore=()) -> list[Section]:
         """Sections whose heading the question names, best first; `ignore`:
         words left out of the comparison (the question's places)."""
@@ -95,33 +126,6 @@ class Sections:
         return sorted(found, key=lambda s: (-(s.share + TITLE_WEIGHT * titles[s.doc_id]), -len(s.path)))
 
 
-@dataclass(frozen=True)
-class Table:
-    doc_id: str
-    caption: str  # "表2 2024年城市数据要素市场发展100强四川入围情况"
-    rows: tuple[int, ...]  # chunk numbers of its rows, in order
-    share: float
-
-
-def tables_named(chunks, question: str, ignore=()) -> list[Table]:
-    """Tables whose caption the question names ("表1", or by its words), best first."""
-    tables: dict[tuple[str, str], list[int]] = {}
-    for i, chunk in enumerate(chunks):
-        if chunk.kind == "table_row" and chunk.context:
-            tables.setdefault((chunk.doc_id, chunk.context.split("\n", 1)[0].strip()), []).append(i)
-    wanted = _bigrams(question, ignore)
-    number = re.search(r"表\s*(\d+)", normalize(question))
-    found = []
-    for (doc_id, caption), rows in tables.items():
-        own = _bigrams(caption, ignore)
-        share = len(own & wanted) / len(own) if own else 0.0
-        if number and re.match(rf"表\s*{number.group(1)}(?!\d)", normalize(caption)):
-            share += 1.0  # "表1" names it outright
-        if share >= MIN_CAPTION_SHARE:
-            found.append(Table(doc_id, caption, tuple(rows), share))
-    return sorted(found, key=lambda t: -t.share)
-
-
 def _title_share(title: str, wanted: set[str]) -> float:
     own = _bigrams(title)
     return len(own & wanted) / len(own) if own else 0.0
@@ -135,4 +139,4 @@ def _bigrams(text: str, ignore=()) -> set[str]:
     return {p[i:i + 2] for p in pieces for i in range(len(p) - 1)}
 
 
-__all__ = ["Section", "Sections", "Table", "heading_text", "tables_named"]
+__all__ = ["Section", "Sections", "Table", "heading_text"]
