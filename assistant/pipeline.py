@@ -12,6 +12,7 @@ from .answerers import NO_OUTPUT, NOT_FOUND, Answerer, Draft
 from .answerers.attribution import in_scope, passage_weight
 from .answerers.base import loops
 from .answerers.grounded import FIGURE_TYPES, ground
+from .answerers.prompt import answer_shape
 from .config import Config
 from .errors import QuestionError
 from .index import Index
@@ -113,6 +114,8 @@ class Assistant:
             # the system grounds its text in all of them (and checks scope again).
             scope = self._scope(info, resolved) if generative else info
             readable = [h for h in passages if in_scope(scope, h.chunk)] if generative else passages
+            if generative:
+                readable = self._focused(info, readable or passages, reference, passages)
             draft = yield from self.answerer.answer(resolved, info, readable or passages, history)
             if not draft.text.strip():  # checked below: the extractive answer is shown instead
                 draft = Draft(NO_OUTPUT["en" if info.english else "zh"], stopped="empty")
@@ -203,6 +206,20 @@ class Assistant:
             return info
         translation = self.index.translate(question)
         return replace(info, places=list(translation.places)) if translation and translation.places else info
+
+    def _focused(self, info, readable: list, reference: Draft, passages: list) -> list:
+        """What the model reads for a factoid or an explanation about one year
+        and place: the passages scoring at least model_passage_share of the best
+        one's, those added for what the question names, and those the
+        extractive reading of `passages` cites. A list, a comparison of years
+        or places, or figures the sources disagree on: all of them."""
+        ranked = [h.score for h in readable if not h.added]
+        if (answer_shape(info) == "list" or len(info.years) > 1 or len(info.places) > 1 or not ranked
+                or reference.conflicts or reference.scoped):
+            return readable
+        floor = self.config.model_passage_share * max(ranked)
+        cited = {passages[n - 1].chunk.chunk_id for n in reference.spans if 0 < n <= len(passages)}
+        return [h for h in readable if h.added or h.score >= floor or h.chunk.chunk_id in cited]
 
     def _worth_generating(self, info, passages, reference: Draft | None) -> bool:
         """The relevance gate before a (slow) generative answerer: when the

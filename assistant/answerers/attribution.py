@@ -100,6 +100,7 @@ REASONS = {
     ("unit", "zh"): "问的是多少{unit}，资料中的数字是另一种单位", ("unit", "en"): "the question asks for {unit}; the passage's figure is in another unit",
     ("percent", "zh"): "问的是百分比，回答的数字不是", ("percent", "en"): "the question asks for a percentage and the figure is not one",
     ("no_figure", "zh"): "问的是数字，回答里没有数字", ("no_figure", "en"): "the question asks for a figure and the answer gives none",
+    ("restated", "zh"): "模型复述了问题，没有给出答案", ("restated", "en"): "it wrote the question back without answering it",
 }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Generator, Iterable
 
 from ..question import QuestionInfo
+from ..textnorm import CJK, normalize
 
 NOT_FOUND = {
     "zh": "文档中没有找到能回答这个问题的内容。",
@@ -137,6 +138,24 @@ _NEW_TURN_RE = re.compile(r"(?:^|\n)\s*(?:问题|問題|Question)\s*[:：]")
 def echoes(text: str, question: str) -> bool:
     body = re.sub(r"\s+", "", question.strip().rstrip("？?。.！!"))
     return bool(_NEW_TURN_RE.search(text)) or (len(body) >= 4 and body in re.sub(r"\s+", "", text))
+
+
+# Characters a restatement adds to the question it copies without answering it.
+_FILLER_CHARS = frozenset("的了是和与及或在中为因而其也就都把被对将所之")
+# A restatement is about as long as the question: "恆星的質量和成分如果改變了物理量
+# 的大小也會改變" (22 characters) for a 24-character question. A shorter answer
+# made of the question's words picks one of its options ("四川网民规模更大").
+RESTATED_SHARE = 0.8
+
+
+def restates(text: str, question: str) -> bool:
+    """A Chinese answer that is the question written as a statement, adding
+    nothing: each of its characters stands in the question or is filler
+    ("…寄養家庭以及哪方面的經驗…" answered "…寄養家庭以及在寄養家庭中生活的經驗…")."""
+    answer = re.sub(rf"[^{CJK}A-Za-z0-9]", "", normalize(text))
+    asked = re.sub(rf"[^{CJK}A-Za-z0-9]", "", normalize(question))
+    return (len(answer) >= 4 and len(answer) >= RESTATED_SHARE * len(asked)
+            and all(c in asked or c in _FILLER_CHARS for c in answer))
 
 
 def guarded(pieces: Iterable[str], question: str, time_limit: float) -> Generator[str, None, str | None]:

@@ -24,7 +24,7 @@ from ..relevance.evidence import PERCENT_VALUE_RE, sentence_units
 from ..relevance.metric import UNIT_PATTERN, metric_phrase, names_other_metric
 from ..textnorm import normalize
 from .attribution import REASONS, attribute, in_scope, reason_text, split_items, strip_markers
-from .base import NOT_FOUND, Draft, says_not_found
+from .base import NOT_FOUND, Draft, restates, says_not_found
 from .enumeration import enumeration
 from .prompt import answer_shape
 from .snapping import clean_answer, compact, snap
@@ -59,6 +59,8 @@ def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None, idf=No
         return draft
     if _refuses(raw):
         return Draft(NOT_FOUND["en" if info.english else "zh"], abstained=True, stopped=draft.stopped)
+    if not info.english and answer_shape(info) != "list" and restates(raw, info.text):
+        return Draft(raw, stopped=draft.stopped, unsupported=REASONS["restated", "zh"])
     if draft.stopped in ("timeout", "length"):
         # What was written in full before the time or token limit still stands:
         # the point or sentence being written is dropped, and the answer says so.
@@ -76,6 +78,8 @@ def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None, idf=No
             snapped = _factoid(raw, draft, info, passages, terms, exact=exact) if short else None
             if snapped is not None:
                 return snapped
+        if short and _names_a_file(raw, passages):
+            return Draft(raw, stopped=draft.stopped, unsupported=REASONS["unsupported", "en" if info.english else "zh"])
         return _prose(raw, draft, info, passages, weight)
     if answer_shape(info) != "list":
         return _explained(raw, draft, info, passages, weight)
@@ -213,6 +217,15 @@ def _named_elsewhere(info: QuestionInfo, chunk, found, passages: list, terms) ->
     if phrase is None or phrase in normalize(_sentence_text(chunk, found)):
         return None
     return phrase if any(phrase in normalize(h.chunk.quote) for h in passages) else None
+
+
+def _names_a_file(raw: str, passages: list) -> bool:
+    """The answer is the name of an untitled document's file ("1193-38", shown
+    to the model as the passage's header), written in no passage's text."""
+    answer = compact(clean_answer(raw))[0]
+    return bool(answer) and any(
+        h.chunk.title == h.chunk.doc_id and answer in compact(h.chunk.title)[0] for h in passages
+    ) and not any(answer in compact(h.chunk.quote)[0] for h in passages)
 
 
 def _sentence_text(chunk, found) -> str:

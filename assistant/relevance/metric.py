@@ -19,7 +19,12 @@ UNITS = sorted(
     key=len, reverse=True,
 )
 UNIT_PATTERN = "|".join(re.escape(u) for u in UNITS)
-_FIGURE_END_RE = re.compile(rf"\d(?:[万亿千百]{{0,2}}(?:{UNIT_PATTERN}))?$")
+# A figure right before the counted word: digits, unit optional ("19项"), or
+# Chinese numerals, with their unit or of two characters at least ("三十条幼蛇",
+# where jieba keeps "条幼蛇" as one term; a lone "一" is part of a word).
+_FIGURE_END_RE = re.compile(
+    rf"(?:\d(?:[万亿千百]{{0,2}}(?:{UNIT_PATTERN}))?|[零〇一二两三四五六七八九十百千]+[万亿]?(?:{UNIT_PATTERN})"
+    rf"|[零〇一二两三四五六七八九十百千万亿]{{2,}})$")
 def term_weights(info: QuestionInfo, idf, known=None) -> dict[str, float]:
     """idf per content term. A term the corpus does not know is usually a real gap
     (kept, with the top weight: it lowers coverage: "常住人口"), but a 2-character
