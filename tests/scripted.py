@@ -31,6 +31,7 @@ class ScriptedAnswerer(GenerativeAnswerer):
         if not self._queue:
             raise AssertionError(f"the model was called without a scripted answer: {question!r}")
         self.calls.append({"question": question, "passages": len(passages),
+                           "chunks": [h.chunk.chunk_id for h in passages],
                            "max_tokens": answer_tokens(info, self.max_tokens)})
         return self._queue.pop(0)
 

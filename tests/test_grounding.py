@@ -140,6 +140,8 @@ def test_a_right_figure_is_not_refused_as_another_metrics(scripted, question, wr
 @pytest.mark.parametrize("question, quote, written", [
     ("杜拜國際機場的旅客量位處世界第幾名？", "杜拜國際機場是阿聯酋的主要機場。該機場為旅客量居世界第7名，", "第7名"),  # a rank verb
     ("楊浦區域內共有幾所高等院校？", "楊浦區是上海的市轄區。區域內坐落著14所各類高等院校，", "14所"),  # a determiner
+    # a figure in Chinese numerals ("三十條"; jieba reads "條幼蛇" as one word)
+    ("目前死亡蛇最高的生產紀錄是一胎可以生產多少條幼蛇？", "死亡蛇為胎生，目前最高的生產紀錄是一胎可以生產三十條幼蛇。", "三十條"),
 ])
 def test_a_verb_or_determiner_before_the_metric_is_no_modifier(question, quote, written):
     from assistant.answerers.base import Draft
@@ -479,3 +481,96 @@ def test_an_english_figure_other_than_the_one_next_to_the_measure_asked_gives_wa
     assert "68.25" in answer.text.splitlines()[0] and "29" not in answer.text.splitlines()[0]
     agreeing = _ask(assistant, model, question, ["68.25萬臺(套)"])
     assert agreeing.fallback_reason is None, agreeing.text
+
+
+# ------------------------------------------------------------------ what is no answer
+
+MAGNETIC = "恆星的磁場源自內部的對流。磁場的強度隨著恆星的質量和成分而改變，表面磁性活動的總量取決於恆星自轉的速率。"
+MAGNETIC_Q = "恆星的質量與成分如果改變了什麼物理量的大小也會改變？"
+
+
+def test_the_question_written_as_a_statement_is_no_answer():
+    from assistant.answerers.grounded import ground
+
+    restated = ground(Draft("恆星的質量和成分如果改變了物理量的大小也會改變。"), analyze(MAGNETIC_Q),
+                      [_hit(MAGNETIC, title="")], idf=lambda term: 1.0)
+    assert restated.unsupported == "模型复述了问题，没有给出答案"
+    answered = ground(Draft("磁場的強度"), analyze(MAGNETIC_Q), [_hit(MAGNETIC, title="")], idf=lambda term: 1.0)
+    assert answered.unsupported is None and answered.text.startswith("磁場的強度 [1]")
+
+
+@pytest.mark.parametrize("answer, question, restated", [
+    ("童年生活的寄養家庭以及在寄養家庭中生活的经验均是自殺的風險因素。", "童年生活的寄養家庭以及哪方面的經驗均是自殺的風險因素?", True),
+    ("四川网民规模更大", "重庆和四川哪个网民规模更大？", False),  # one of the options asked about
+    ("邵伯温的父亲名字叫邵雍。", "邵伯温的父亲名字叫什么？", False),  # the question's words and the answer
+])
+def test_restates_tells_a_restatement_from_an_answer_in_the_questions_words(answer, question, restated):
+    from assistant.answerers.base import restates
+
+    assert restates(answer, question) is restated
+
+
+def test_an_untitled_documents_file_name_is_no_answer():
+    """The prompt heads each passage with its document's title, which for an
+    untitled text is its file name ("1193-38"): a model copying it has not
+    answered from the documents."""
+    from assistant.answerers.grounded import ground
+
+    quote = "2007年5月，韓國獨自建造出第一艘宙斯盾驅逐艦，成為世界上第五個擁有宙斯盾驅逐艦的國家。"
+    hit = _hit(quote, title="1193-38", doc_id="1193-38")
+    question = analyze("在什麼時間以前有宙斯盾驅逐艦的國家只有4個？")
+    assert ground(Draft("1193-38"), question, [hit]).unsupported == "资料中没有这样的内容"
+    assert ground(Draft("2007年5月"), question, [hit]).text.startswith("2007年5月 [1]")
+
+
+def test_the_model_reads_a_factoid_from_the_passages_near_the_best_and_a_list_from_all(seed_index):
+    """Far lower-scoring passages are distractors a small model takes entities
+    from: a factoid is read from those scoring >= model_passage_share of the
+    best and those the extractive reading cites; a list from all of them."""
+    from dataclasses import replace
+
+    question = "重庆电信服务质量用户满意度连续多少年达到满意水平？"  # five passages about Chongqing
+    model = ScriptedAnswerer()
+    assistant = assemble(seed_index, seed_index.config, model)
+    passages = assistant.retrieve(question)
+    floor = seed_index.config.model_passage_share * max(h.score for h in passages if not h.added)
+    model.enqueue(["7年"])
+    answer = assistant.ask(question)
+    read = model.calls[-1]["chunks"]
+    assert answer.fallback_reason is None and answer.text.startswith("7年 [")
+    assert 0 < len(read) < len(passages)
+    assert {passages[c.number - 1].chunk.chunk_id for c in answer.citations} <= set(read)
+    assert all(h.score >= floor or h.added for h in passages if h.chunk.chunk_id in read)
+
+    everything = assemble(seed_index, replace(seed_index.config, model_passage_share=0.0), model)
+    model.enqueue(["7年"])
+    everything.ask(question)
+    assert model.calls[-1]["chunks"] == [h.chunk.chunk_id for h in passages]
+
+    listed = "重庆信息通信业有哪些成效？"
+    model.enqueue(["- 电信服务质量用户满意度连续7年达到满意水平"])
+    assistant.ask(listed)
+    assert len(model.calls[-1]["chunks"]) == len(assistant.retrieve(listed))
+
+
+@pytest.mark.parametrize("answer, question, added", [
+    ("實踐政府當時所推廣的經濟策略是推動經濟轉型。", "新竹科學工業園區成立的目的在於實踐政府當時所推廣的什麼經濟策略?", "推动经济转型"),
+    ("邵伯温的父亲名字叫邵雍。", "邵伯温的父亲名字叫什么？", "邵雍"),
+    # two pieces of its own: a sentence, not the question plus an answer
+    ("达利最著名的是他与毕博·拉塔内合作，研究在紧急情况下人们为何不总是干预", "约翰·达利最著名是的和谁一起合作？", None),
+    ("恆星的質量和成分如果改變了物理量的大小也會改變。", MAGNETIC_Q, None),  # nothing added
+])
+def test_answer_in_statement_is_what_a_sentence_adds_to_the_question(answer, question, added):
+    from assistant.answerers.snapping import answer_in_statement
+
+    assert answer_in_statement(answer, question) == added
+
+
+def test_a_name_inside_a_restated_question_is_shown_as_the_passage_writes_it():
+    from assistant.answerers.grounded import ground
+
+    quote = "這幾年，伊拉克的美軍部隊會以一些廢料金屬來替悍馬車加以上裝：這類的裝甲通常伊軍稱作朝聖者，而美軍稱作土製裝甲。"
+    question = analyze("這幾年，伊拉克美軍部隊會以一些廢料金屬來替軍用車輛加強裝甲，伊軍稱這手法是?")
+    shown = ground(Draft("伊拉克美軍部隊會以一些廢料金屬來替軍用車輛加強裝甲，伊軍稱這手法是朝圣者。"), question,
+                   [_hit(quote, title="")], idf=lambda term: 1.0)
+    assert shown.unsupported is None and shown.text.startswith("朝聖者 [1]\n“")  # the passage's script

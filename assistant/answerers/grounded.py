@@ -27,7 +27,7 @@ from .attribution import REASONS, attribute, in_scope, reason_text, split_items,
 from .base import NOT_FOUND, Draft, restates, says_not_found
 from .enumeration import enumeration
 from .prompt import answer_shape
-from .snapping import clean_answer, compact, snap
+from .snapping import answer_in_statement, clean_answer, compact, snap
 
 # The sentence shown under a factoid: whole up to this many characters, else
 # this much around the answer (extractive answers show about as much).
@@ -80,7 +80,7 @@ def ground(draft: Draft, info: QuestionInfo, passages: list, weight=None, idf=No
                 return snapped
         if short and _names_a_file(raw, passages):
             return Draft(raw, stopped=draft.stopped, unsupported=REASONS["unsupported", "en" if info.english else "zh"])
-        return _prose(raw, draft, info, passages, weight)
+        return _stated(raw, draft, info, passages, terms) or _prose(raw, draft, info, passages, weight)
     if answer_shape(info) != "list":
         return _explained(raw, draft, info, passages, weight)
     listed = _enumerated(raw, draft, info, passages, weight) or _explained(raw, draft, info, passages, weight)
@@ -92,7 +92,9 @@ def _explained(raw: str, draft: Draft, info: QuestionInfo, passages: list, weigh
     snapped to the passage's characters when it stands there verbatim, then the
     explaining sentence(s), each aligned and cited."""
     first, _, rest = raw.partition("\n")
-    found = snap(first, passages, info, partial=False) if len(first) <= SHORT_ANSWER_CHARS and rest.strip() else None
+    if not rest.strip():  # one sentence: perhaps the question restated with the answer in it
+        return _stated(raw, draft, info, passages, (None, None, False)) or _prose(raw, draft, info, passages, weight)
+    found = snap(first, passages, info, partial=False) if len(first) <= SHORT_ANSWER_CHARS else None
     if found is None or not in_scope(info, passages[found.passage - 1].chunk, found.sentence):
         return _prose(raw, draft, info, passages, weight)
     explained = _prose(rest, draft, info, passages, weight)
@@ -217,6 +219,20 @@ def _named_elsewhere(info: QuestionInfo, chunk, found, passages: list, terms) ->
     if phrase is None or phrase in normalize(_sentence_text(chunk, found)):
         return None
     return phrase if any(phrase in normalize(h.chunk.quote) for h in passages) else None
+
+
+def _stated(raw: str, draft: Draft, info: QuestionInfo, passages: list, terms) -> Draft | None:
+    """A name, place or date the model wrote inside a sentence restating the
+    question ("…他們稱這手法是朝聖者"): what the sentence adds, when a passage
+    writes it word for word, shown as a factoid is. Figures are left to the
+    sentence's own checks (None)."""
+    if info.english or info.expects in FIGURE_TYPES or info.kind in FIGURE_TYPES:
+        return None
+    part = answer_in_statement(raw, info.text)
+    if part is None or part == compact(clean_answer(raw))[0]:
+        return None
+    found = _factoid(part, draft, info, passages, terms, exact=True)
+    return found if found is not None and not found.unsupported else None
 
 
 def _names_a_file(raw: str, passages: list) -> bool:

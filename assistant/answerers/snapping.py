@@ -51,6 +51,40 @@ def clean_answer(text: str) -> str:
     return re.sub(r"^\s*(?:[-*•]|答案?[:：]|Answer:)\s*", "", first).strip(_ANSWER_EDGE)
 
 
+# A run of this many characters the answer shares with the question is the
+# question restated ("…他們稱這手法是" + the answer); two are often the answer's
+# own word ("經濟轉型" for a question about "經濟策略").
+QUESTION_RUN = 3
+# Characters trimmed from the edges of what a statement adds to its question.
+_STATEMENT_EDGE = "是的了为与和及在于"
+
+
+def answer_in_statement(text: str, question: str) -> str | None:
+    """What a one-sentence answer adds to the question it restates:
+    "閉關鎖國的原因與後金和倭的攻擊相關" for "朝鮮王朝鎖國的原因與什麼事情相關"
+    -> "后金和倭的攻击" (normalised; snap finds the passage's own characters).
+    None unless it adds one piece of 2 characters or more."""
+    answer, _ = compact(clean_answer(text))
+    asked, _ = compact(question)
+    covered = [False] * len(answer)
+    for i in range(len(answer)):
+        run = QUESTION_RUN
+        while i + run <= len(answer) and answer[i:i + run] in asked:
+            run += 1
+        if run > QUESTION_RUN:
+            covered[i:i + run - 1] = [True] * (run - 1)
+    pieces = [p for p in re.split(r"[^\w]+", "".join(c if not hit else " " for c, hit in zip(answer, covered)))
+              if len(p) >= 2]
+    if len(pieces) != 1:  # the question's words and one answer, or a sentence of its own
+        return None
+    best = pieces[0]
+    while best and (best[0] in _STATEMENT_EDGE or best[:2] in asked):
+        best = best[1:] if best[0] in _STATEMENT_EDGE else best[2:]
+    while best and (best[-1] in _STATEMENT_EDGE or best[-2:] in asked):
+        best = best[:-1] if best[-1] in _STATEMENT_EDGE else best[:-2]
+    return best if len(best) >= 2 else None
+
+
 def _occurrences(needle: str, quote: str) -> list[tuple[int, int]]:
     hay, where = compact(quote)
     out, start = [], hay.find(needle)
