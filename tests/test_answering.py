@@ -24,6 +24,8 @@ def _cited_docs(answer):
         ("《重庆市互联网发展报告(2024)》显示重庆有多少项指标处于全国第一梯队？", "19项", "000_fc5af34e47ea2133"),
         ("重庆信息化综合发展水平位列全国第几？", "第九", "000_fc5af34e47ea2133"),
         ("“2025人工智能企业综合实力TOP100”榜单中，数之联排名第几？", "88", "004_432675f2c8dad794"),
+        # the figure in the unit asked, not the amount next to it ("3119.54亿元")
+        ("四川省社保卡累计发放补贴资金惠及多少人？", "3973.52万人", "004_432675f2c8dad794"),
     ],
 )
 def test_figure_with_unit_and_its_citation(seed_assistant, question, figure, doc):

@@ -21,7 +21,7 @@ from ..numbers import find_numbers, restate_in_english
 from ..question import QuestionInfo
 from ..relevance.directives import is_directive
 from ..relevance.evidence import PERCENT_VALUE_RE, sentence_units
-from ..relevance.metric import UNIT_PATTERN, metric_phrase, names_other_metric
+from ..relevance.metric import asked_unit, figure_in, metric_phrase, names_other_metric, unit_agrees
 from ..textnorm import normalize
 from .attribution import REASONS, attribute, in_scope, reason_text, split_items, strip_markers
 from .base import NOT_FOUND, Draft, restates, says_not_found
@@ -37,9 +37,6 @@ FIGURE_TYPES = ("quantity", "percentage", "rank")
 _NUMERAL_RE = re.compile(r"[一二两三四五六七八九十百千万亿]")
 # Latin terms of a question ("PUE", "IPv6", "5G"): what it measures, by name.
 _LATIN_TERM_RE = re.compile(r"[A-Za-z][A-Za-z0-9.+\-]*|\d+[A-Za-z]+")
-_ASKED_UNIT_RE = re.compile(rf"(?:多少|几)((?:[万亿千百]{{0,2}})(?:{UNIT_PATTERN}))")
-# A figure as the passage writes it, then its unit (after "余"/"多": "8400余个").
-_FIGURE_UNIT_RE = re.compile(rf"[\d.,]*\d(?:\s*[余多])?\s*((?:[万亿千百]{{0,2}})(?:{UNIT_PATTERN}))?")
 # A factoid answer longer than this is a sentence: checked as prose, not snapped.
 SHORT_ANSWER_CHARS = 24
 _SENTENCE_ENDS = "。！？!?；"
@@ -195,7 +192,7 @@ def _factoid(raw: str, draft: Draft, info: QuestionInfo, passages: list, terms, 
     if info.expects in FIGURE_TYPES and terms[2] and (other := _named_elsewhere(info, chunk, found, passages, terms)):
         return Draft(raw, stopped=draft.stopped, refuted=value, unsupported=REASONS["metric", lang].format(clause=other))
     unit = asked_unit(info.text)
-    if unit and not unit_agrees(chunk.quote, found.span, unit) and (narrow := _figure_in(chunk.quote, found.span, unit)):
+    if unit and not unit_agrees(chunk.quote, found.span, unit) and (narrow := figure_in(chunk.quote, found.span, unit)):
         found = replace(found, span=narrow)  # "128批3206项" asked "多少项": the figure in the unit asked
         value = found.text(chunk.quote).strip()
     if unit and not unit_agrees(chunk.quote, found.span, unit):
@@ -248,30 +245,7 @@ def _sentence_text(chunk, found) -> str:
     return f"{chunk.section_path} {chunk.quote[found.sentence[0]:found.sentence[1]]}"
 
 
-def asked_unit(question: str) -> str | None:
-    """The unit a figure question names ("多少万辆" -> "万辆", "几个" -> "个")."""
-    m = _ASKED_UNIT_RE.search(normalize(question))
-    return m.group(1) if m else None
 
-
-def _figure_in(quote: str, span: tuple[int, int], unit: str) -> tuple[int, int] | None:
-    """The span of the figure inside `span` written with `unit`, if any."""
-    text = normalize(quote)
-    for m in _FIGURE_UNIT_RE.finditer(text, span[0], span[1]):
-        if m.group(1) and unit_agrees(quote, (m.start(), m.end()), unit):
-            return m.start(), m.end()
-    return None
-
-
-def unit_agrees(quote: str, span: tuple[int, int], unit: str) -> bool:
-    """The passage writes the figure with the unit asked, or with none it names
-    right there (a table's unit is in its header). "8400余个" does not answer
-    "多少万辆"; "2495万人" answers "多少万人" and "多少人"."""
-    m = _FIGURE_UNIT_RE.match(normalize(quote), span[0])
-    if m is None or not m.group(1):
-        return True
-    written = m.group(1)
-    return written == unit or written.endswith(unit) or unit.endswith(written)
 
 
 def _clause(chunk, span: tuple[int, int], sentence: tuple[int, int]) -> str:

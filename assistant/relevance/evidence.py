@@ -11,7 +11,9 @@ from ..chunking.chunker import Chunk
 from ..question import GAZETTEER, PROVINCES, QuestionInfo
 from ..textnorm import aligned_normalize, normalize
 from .directives import DIRECTIVE_FACTOR, is_directive
-from .metric import UNIT_PATTERN, focus_term, modifier_factor, phrase_weights, term_weights, value_precedes
+from .metric import (
+    UNIT_PATTERN, asked_unit, focus_term, modifier_factor, phrase_weights, term_weights, unit_agrees, value_precedes,
+)
 from .years import year_ok
 
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
@@ -212,6 +214,7 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
         return
     pattern = RANK_RE if info.kind == "rank" else VALUE_RE
     before = value_precedes(info, focus)
+    unit = asked_unit(info.text) if info.kind == "quantity" else None
     # The value next to what is counted (the focus term, else the last question
     # term) in the sentence, preferring the matched clause. Matching runs on the
     # normalised text so Traditional units (萬臺) read like Simplified ones.
@@ -256,6 +259,11 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
             percent = "%" in text or "百分点" in text
             if info.kind == "quantity" and percent != bool(_PERCENT_HINT.search(normalize(info.text))):
                 distance += 40  # asked for a rate but this is a count, or the reverse
+            if unit and not unit_agrees(qn, (m.start(), m.end()), unit):
+                # Another unit than asked ("惠及多少人": "3119.54亿元", "3973.52万人"): a
+                # figure in the unit asked comes first. Not excluded: "多少人" is answered
+                # "78万人次", and excluding refused 4 right seed answers (docs/results.md).
+                distance += 40
             if not (ev.clause[0] <= m.start() < ev.clause[1]):
                 distance += 6  # prefer the clause that matched the question
             if best is None or distance < best[0]:

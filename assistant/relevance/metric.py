@@ -25,6 +25,39 @@ UNIT_PATTERN = "|".join(re.escape(u) for u in UNITS)
 _FIGURE_END_RE = re.compile(
     rf"(?:\d(?:[万亿千百]{{0,2}}(?:{UNIT_PATTERN}))?|[零〇一二两三四五六七八九十百千]+[万亿]?(?:{UNIT_PATTERN})"
     rf"|[零〇一二两三四五六七八九十百千万亿]{{2,}})$")
+
+# The unit a figure question asks in ("多少万辆" -> "万辆"), and a figure as a
+# passage writes it, then its unit (after "余"/"多": "8400余个").
+_ASKED_UNIT_RE = re.compile(rf"(?:多少|几)((?:[万亿千百]{{0,2}})(?:{UNIT_PATTERN}))")
+_FIGURE_UNIT_RE = re.compile(rf"[\d.,]*\d(?:\s*[余多])?\s*((?:[万亿千百]{{0,2}})(?:{UNIT_PATTERN}))?")
+
+
+def asked_unit(question: str) -> str | None:
+    """The unit a figure question names ("多少万辆" -> "万辆", "几个" -> "个")."""
+    m = _ASKED_UNIT_RE.search(normalize(question))
+    return m.group(1) if m else None
+
+
+def unit_agrees(quote: str, span: tuple[int, int], unit: str) -> bool:
+    """The passage writes the figure with the unit asked, or with none it names
+    right there (a table's unit is in its header). "8400余个" does not answer
+    "多少万辆"; "2495万人" answers "多少万人" and "多少人"."""
+    m = _FIGURE_UNIT_RE.match(normalize(quote), span[0])
+    if m is None or not m.group(1):
+        return True
+    written = m.group(1)
+    return written == unit or written.endswith(unit) or unit.endswith(written)
+
+
+def figure_in(quote: str, span: tuple[int, int], unit: str) -> tuple[int, int] | None:
+    """The span of the figure inside `span` written with `unit`, if any."""
+    text = normalize(quote)
+    for m in _FIGURE_UNIT_RE.finditer(text, span[0], span[1]):
+        if m.group(1) and unit_agrees(quote, (m.start(), m.end()), unit):
+            return m.start(), m.end()
+    return None
+
+
 def term_weights(info: QuestionInfo, idf, known=None) -> dict[str, float]:
     """idf per content term. A term the corpus does not know is usually a real gap
     (kept, with the top weight: it lowers coverage: "常住人口"), but a 2-character
