@@ -89,9 +89,9 @@ def _explained(raw: str, draft: Draft, info: QuestionInfo, passages: list, weigh
     snapped to the passage's characters when it stands there verbatim, then the
     explaining sentence(s), each aligned and cited."""
     first, _, rest = raw.partition("\n")
-    if not rest.strip():  # one sentence: perhaps the question restated with the answer in it
+    if not rest.strip() and answer_shape(info) != "list":  # perhaps the question restated, the answer in it
         return _stated(raw, draft, info, passages, (None, None, False)) or _prose(raw, draft, info, passages, weight)
-    found = snap(first, passages, info, partial=False) if len(first) <= SHORT_ANSWER_CHARS else None
+    found = snap(first, passages, info, partial=False) if len(first) <= SHORT_ANSWER_CHARS and rest.strip() else None
     if found is None or not in_scope(info, passages[found.passage - 1].chunk, found.sentence):
         return _prose(raw, draft, info, passages, weight)
     explained = _prose(rest, draft, info, passages, weight)
