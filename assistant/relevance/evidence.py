@@ -12,7 +12,7 @@ from ..question import GAZETTEER, PROVINCES, QuestionInfo
 from ..textnorm import aligned_normalize, normalize
 from .directives import DIRECTIVE_FACTOR, is_directive
 from .metric import (
-    UNIT_PATTERN, asked_unit, focus_term, modifier_factor, phrase_weights, term_weights, unit_agrees, value_precedes,
+    UNIT_PATTERN, asked_unit, focus_term, modifier_factor, phrase_weights, term_weights, value_precedes, written_in,
 )
 from .years import year_ok
 
@@ -259,7 +259,7 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
             percent = "%" in text or "百分点" in text
             if info.kind == "quantity" and percent != bool(_PERCENT_HINT.search(normalize(info.text))):
                 distance += 40  # asked for a rate but this is a count, or the reverse
-            if unit and not unit_agrees(qn, (m.start(), m.end()), unit):
+            if unit and not written_in(qn, m.start(), unit):  # qn is normalised once per question
                 # Another unit than asked ("惠及多少人": "3119.54亿元", "3973.52万人"): a
                 # figure in the unit asked comes first. Not excluded: "多少人" is answered
                 # "78万人次", and excluding refused 4 right seed answers (docs/results.md).

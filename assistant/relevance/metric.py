@@ -42,7 +42,12 @@ def unit_agrees(quote: str, span: tuple[int, int], unit: str) -> bool:
     """The passage writes the figure with the unit asked, or with none it names
     right there (a table's unit is in its header). "8400余个" does not answer
     "多少万辆"; "2495万人" answers "多少万人" and "多少人"."""
-    m = _FIGURE_UNIT_RE.match(normalize(quote), span[0])
+    return written_in(normalize(quote), span[0], unit)
+
+
+def written_in(norm: str, start: int, unit: str) -> bool:
+    """`unit_agrees` on text already normalised: the figure at `start`."""
+    m = _FIGURE_UNIT_RE.match(norm, start)
     if m is None or not m.group(1):
         return True
     written = m.group(1)
