@@ -108,7 +108,9 @@ class Config:
     llm_model: str = ""  # GGUF path or file name in models_dir; "" = first *.gguf there
     llm_n_ctx: int = 2048
     llm_max_tokens: int = 256  # for lists, reasons, methods; short answers get fewer (answerers/base.py)
-    llm_temperature: float = 0.1
+    # Greedy (0): the same question gets the same answer. At 0.1 llama.cpp's one random
+    # stream shifted with every earlier answer's length, so eval runs differed by 1-2 questions.
+    llm_temperature: float = 0.0
     # Wall-clock limit of one generation (seconds): a model still writing then is
     # stopped, and its answer falls back to the extractive one.
     llm_time_limit: float = 60.0

@@ -16,7 +16,7 @@ from .prompt import CHAT_STOP, COMPLETION_STOP, answer_shape, build_completion, 
 class LlamaAnswerer(GenerativeAnswerer):
     name = "llama"
 
-    def __init__(self, llm, model_path: str, *, max_tokens=256, temperature=0.1, prompt_tokens=1000,
+    def __init__(self, llm, model_path: str, *, max_tokens=256, temperature=0.0, prompt_tokens=1000,
                  time_limit=60.0, chat: bool | None = None):
         super().__init__(max_tokens=max_tokens, time_limit=time_limit)
         self.llm = llm

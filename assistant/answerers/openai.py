@@ -25,7 +25,7 @@ class OpenAIAnswerer(GenerativeAnswerer):
     name = "openai"
 
     def __init__(self, base_url: str, model: str = "", api_key: str = "", *, timeout=120.0,
-                 max_tokens=256, temperature=0.1, prompt_tokens=1000, time_limit=60.0):
+                 max_tokens=256, temperature=0.0, prompt_tokens=1000, time_limit=60.0):
         try:
             import httpx
         except ImportError as exc:
