@@ -219,11 +219,10 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
     # term) in the sentence, preferring the matched clause. Matching runs on the
     # normalised text so Traditional units (萬臺) read like Simplified ones.
     for lo, hi in (ev.sentence,):
-        f = -1
-        if focus:  # the focus term in the matched clause, else its last one in the sentence
-            f = qn.find(focus, *ev.clause)
-            f = f if f >= 0 else qn.rfind(focus, lo, hi)
-        anchor = max((qn.rfind(t, lo, hi) + len(t) for t in weights if qn.rfind(t, lo, hi) >= 0), default=lo)
+        spans = _focus_spans(qn, lo, hi, focus)
+        if not spans:
+            anchor = max((qn.rfind(t, lo, hi) + len(t) for t in weights if qn.rfind(t, lo, hi) >= 0), default=lo)
+            spans = [(anchor, anchor)]
         best = None
         for m in pattern.finditer(qn, lo, hi):
             text = m.group()
@@ -241,21 +240,10 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
                 or (text[-1] in "位名" and qn[max(0, m.start() - 1) : m.start()] in ("~", "～", "至", "-", "—"))
             ):
                 continue
-            # Figures sit right after what they count ("网民规模达2495万人") or right
-            # before it ("19项指标"): distance to the focus term either way.
-            f_start, f_end = (f, f + len(focus)) if f >= 0 else (anchor, anchor)
-            if m.end() <= f_start:
-                gap = f_start - m.end()
-                if gap > 12:
-                    continue
-                distance = gap * (1 if before else 3)
-            elif m.start() >= f_end:
-                gap = m.start() - f_end
-                if gap > 15:
-                    continue
-                distance = gap * (1.5 if before else 1)
-            else:
-                distance = 0  # overlaps the focus term: "全国第九" for focus "全国"
+            gaps = [g for g in (_gap(m, span, before) for span in spans) if g is not None]
+            if not gaps:
+                continue
+            distance = min(gaps)
             percent = "%" in text or "百分点" in text
             if info.kind == "quantity" and percent != bool(_PERCENT_HINT.search(normalize(info.text))):
                 distance += 40  # asked for a rate but this is a count, or the reverse
@@ -272,6 +260,28 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
             ev.value = ev.quote[best[1] : best[2]]
             ev.value_span = (best[1], best[2])
             return
+
+
+def _focus_spans(qn: str, lo: int, hi: int, focus) -> list[tuple[int, int]]:
+    """Every mention of the counted word in the sentence: "“未来果园”模式汇聚3637家种植
+    主体、22.31万亩脆李果园数据" names 果园 twice, and 22.31万亩 sits by the second."""
+    if not focus:
+        return []
+    return [(lo + m.start(), lo + m.end()) for m in re.finditer(re.escape(focus), qn[lo:hi])]
+
+
+def _gap(m: re.Match, span: tuple[int, int], before: bool):
+    """How far a figure stands from one mention of what it counts, or None when too
+    far. Figures sit right after what they count ("网民规模达2495万人") or right
+    before it ("19项指标")."""
+    f_start, f_end = span
+    if m.end() <= f_start:
+        gap = f_start - m.end()
+        return None if gap > 12 else gap * (1 if before else 3)
+    if m.start() >= f_end:
+        gap = m.start() - f_end
+        return None if gap > 15 else gap * (1.5 if before else 1)
+    return 0  # overlaps the focus term: "全国第九" for focus "全国"
 
 
 def _table_value(info: QuestionInfo, ev: Evidence) -> None:
