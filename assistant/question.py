@@ -12,7 +12,7 @@ from .tokenize import QUESTION_WORDS, STOPWORDS, segmenter
 
 _CJK_RE = re.compile(f"[{CJK}]")
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年|\b|(?=\D))")
-_RANK_RE = re.compile(r"第几|排名|排第|位居|位列|名次|排在|\brank")
+_RANK_RE = re.compile(r"第几|第多少|排名|排第|位居|位列|名次|排在|\brank")
 _QUANTITY_RE = re.compile(
     r"多少|(?<![这那])几[个家所项次名倍]?|多大|多高|多长|多快|规模|比重|占比|比例|增速|增长|普及率|(?<![轻草坦直统])率(?![队领先团众兵军部])|总量|总额|数量|金额|"
     r"\bhow (?:many|much)\b|\bwhat (?:share|percentage|proportion|rate|was the (?:scale|value))|\bin units of\b"

@@ -212,6 +212,25 @@ def test_a_figure_sentence_without_its_subject_is_about_the_documents_topic(tmp_
     assert assistant.ask("黑尾雀鲷生活在水深多少的海域？").abstained
 
 
+AWARD = {"award.txt": (
+    "李明远，重庆籍作家。2019年，李明远凭长篇小说《山城》获得第十届巴渝文学奖，该届共有1200部作品参评。\n"
+)}
+
+
+@pytest.mark.parametrize("question", ["李明远获得了第多少届巴渝文学奖？", "李明远获得的是第几届巴渝文学奖？"])
+def test_an_ordinal_question_is_answered_with_the_ordinal_as_written(tmp_path_factory, question):
+    """"第多少届" asks for a position, not an amount: "第十届" (with the word it counts
+    in), not the count beside it ("1200部") nor a bare "第十"."""
+    from assistant.answerers import answerer_for
+    from assistant.pipeline import Assistant
+    from tests.conftest import seeds_plus
+
+    index = seeds_plus(tmp_path_factory, "award", AWARD)
+    answer = Assistant(index, answerer_for(index, index.config, "extractive")).ask(question)
+    assert answer.text.startswith("第十届 [1]")
+    assert answer.citations[0].doc_id == "award"
+
+
 @pytest.mark.parametrize(
     "question",
     ["2024年重庆IPv6用户连接数占比是多少？", "据《重庆市互联网发展报告(2024)》，重庆移动物联网用户同比增长了多少？",

@@ -30,6 +30,7 @@ RANK_RE = re.compile(
 # A value that is a share, not an amount.
 PERCENT_VALUE_RE = re.compile(r"%|％|百分点|成$")
 _RANK_RANGE_RE = re.compile(r"\s*[~～至\-—]\s*\d+\s*[位名]")
+_ORDINAL_RE = re.compile(r"第(?:几|多少)([\u4e00-\u9fff])")
 _YEAR_VALUE_RE = re.compile(r"^(?:19|20)\d{2}年?$")
 _PERCENT_HINT = re.compile(r"率|比重|占比|比例|增速|增长|提升|下降|百分")
 
@@ -257,9 +258,18 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
             if best is None or distance < best[0]:
                 best = (distance, m.start(), m.end())
         if best:
-            ev.value = ev.quote[best[1] : best[2]]
-            ev.value_span = (best[1], best[2])
+            end = best[2]
+            if info.kind == "rank" and end < hi and qn[end] == _ordinal_counter(info):
+                end += 1  # "第几届": "第十三届", as the passage writes it
+            ev.value = ev.quote[best[1] : end]
+            ev.value_span = (best[1], end)
             return
+
+
+def _ordinal_counter(info: QuestionInfo) -> str | None:
+    """The word an ordinal question counts in: 届 in "第多少届", 张 in "第几张"."""
+    m = _ORDINAL_RE.search(normalize(info.text))
+    return m.group(1) if m else None
 
 
 def _focus_spans(qn: str, lo: int, hi: int, focus) -> list[tuple[int, int]]:
