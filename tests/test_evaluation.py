@@ -58,6 +58,13 @@ def test_correctness():
     # The system's marker inside a sentence is not answer text: "达2495万人[1]。" names the gold.
     q = Question("q9", "网民规模是多少？", "factoid", answers=["网民规模达2495万人。"])
     assert is_correct("全市网民规模达2495万人[1]。", ["全市网民规模达2495万人。"], False, q)
+    # Annotators' quotes around a gold span are not answer text: EM is 1.0 here, so is correctness.
+    from assistant.evaluation.metrics import direct_answer_scores
+
+    q = Question("q10", "装配线的精神是什么？", "factoid", answers=["“让每个单位只做一个片段的工作”"])
+    answer = "让每个单位只做一个片段的工作[1]。"
+    assert is_correct(answer, ["最主要精神在于“让每个单位只做一个片段的工作”"], False, q)
+    assert direct_answer_scores(answer, False, q)["em"] == 1.0
 
 
 def _record(q, **kw):

@@ -6,7 +6,7 @@ import re
 import statistics
 from collections import defaultdict
 
-from .questions import MARKER_RE, Question, contains_answer, mentions_any_answer, norm
+from .questions import MARKER_RE, Question, contains_answer, gold_form, mentions_any_answer, norm
 
 KS = (1, 5, 10)
 
@@ -60,7 +60,7 @@ def key_point_recall(answer_text: str, q: Question) -> float | None:
     if not q.key_points:
         return None
     t = norm(answer_text)
-    return sum(norm(k) in t for k in q.key_points) / len(q.key_points)
+    return sum(gold_form(k) in t for k in q.key_points) / len(q.key_points)
 
 
 _DIRECT_PREFIX_RE = re.compile(r"^According to [^:]*:\s*")

@@ -75,19 +75,29 @@ def norm(text: str) -> str:
     return _POINTS_RE.sub("%", t)
 
 
+# Annotators' quotes and full stops around a gold span ("“让某一个生产单位只专注…
+# 的工作”") are not part of the answer: CMRC's own EM drops punctuation too.
+_GOLD_EDGE = "“”\"'‘’「」『』。，,.！!？?；; \u3000"
+
+
+def gold_form(answer: str) -> str:
+    """A gold string's matching form: `norm` without the punctuation around it."""
+    return norm(answer.strip(_GOLD_EDGE) or answer)
+
+
 def contains_answer(text: str, q: Question) -> bool:
     """Any of `answers` and all of `answers_all` appear in `text` (normalised)."""
     t = norm(text)
-    if q.answers_all and not all(norm(a) in t for a in q.answers_all):
+    if q.answers_all and not all(gold_form(a) in t for a in q.answers_all):
         return False
-    return not q.answers or any(norm(a) in t for a in q.answers)
+    return not q.answers or any(gold_form(a) in t for a in q.answers)
 
 
 def mentions_any_answer(text: str, q: Question) -> bool:
     """At least one gold string (from either list) appears: for citations, where
     each passage may support one part of a comparison."""
     t = norm(text)
-    return any(norm(a) in t for a in q.answers + q.answers_all)
+    return any(gold_form(a) in t for a in q.answers + q.answers_all)
 
 
 def canonical_answer(text: str) -> str:
