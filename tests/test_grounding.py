@@ -365,6 +365,10 @@ def test_a_figure_in_another_unit_than_asked_is_not_the_answer():
     book = [_hit("该书长约14公尺，折叠成39.5乘39平方公分大小的页面。原有40页，现存36页。", doc_id="codex")]
     assert ground(Draft("36"), analyze("这部手抄本现存多少页？"), book).text.startswith("36页 [1]")
     assert ground(Draft("14"), analyze("这部书有多长？"), book).text.startswith("14公尺 [1]")
+    # The first figure of a size or range has the unit written after the second one:
+    # "39.5乘39平方公分" is no number of pages.
+    size = ground(Draft("39.5"), analyze("这部手抄本现存多少页？"), book)
+    assert size.unsupported == "问的是多少页，资料中的数字是另一种单位" and size.refuted == "39.5"
 
 
 def test_a_figure_of_another_measure_is_not_the_answer():

@@ -12,7 +12,7 @@ from ..question import GAZETTEER, PROVINCES, QuestionInfo
 from ..textnorm import aligned_normalize, normalize
 from .directives import DIRECTIVE_FACTOR, is_directive
 from .metric import (
-    UNIT_PATTERN, asked_unit, focus_term, modifier_factor, phrase_weights, term_weights, value_precedes, written_in,
+    UNIT_PATTERN, UNITS, asked_unit, focus_term, modifier_factor, phrase_weights, term_weights, value_precedes, written_in,
 )
 from .years import year_ok
 
@@ -31,6 +31,8 @@ RANK_RE = re.compile(
 PERCENT_VALUE_RE = re.compile(r"%|％|百分点|成$")
 _RANK_RANGE_RE = re.compile(r"\s*[~～至\-—]\s*\d+\s*[位名]")
 _ORDINAL_RE = re.compile(r"第(?:几|多少)([\u4e00-\u9fff])")
+# Single-character measure words, plus the ordinal-only ones ("第三代", "第二任").
+_COUNTERS = frozenset(u for u in UNITS if len(u) == 1 and u >= "\u4e00") | set("代对任集章回季版号班")
 _YEAR_VALUE_RE = re.compile(r"^(?:19|20)\d{2}年?$")
 _PERCENT_HINT = re.compile(r"率|比重|占比|比例|增速|增长|提升|下降|百分")
 
@@ -267,9 +269,10 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
 
 
 def _ordinal_counter(info: QuestionInfo) -> str | None:
-    """The word an ordinal question counts in: 届 in "第多少届", 张 in "第几张"."""
+    """The measure word an ordinal question counts in: 届 in "第多少届", 张 in
+    "第几张"; none in "第几背鳍" (a part's name, not a measure word)."""
     m = _ORDINAL_RE.search(normalize(info.text))
-    return m.group(1) if m else None
+    return m.group(1) if m and m.group(1) in _COUNTERS else None
 
 
 def _focus_spans(qn: str, lo: int, hi: int, focus) -> list[tuple[int, int]]:

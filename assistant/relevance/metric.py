@@ -15,7 +15,7 @@ UNITS = sorted(
     亿人 亿G 亿GB GB TB PB EFLOPS Gbps Mbps G P T 个百分点 百分点 % 公里 千米 小时 分钟 毫秒 年 个 人 户 家
     台 张 条 件 次 项 所 座 部 辆 艘 类 款 批 场 门 名 位 篇 册 倍 套 种 千瓦 kW 吨 平方公里 万亩 亩 余项
     颗 枚 架 只 头 株 份 段 处 道 期 届 轮 支 组 片 栋 间 层 站 宗 笔 单 起 例 针 剂 床
-    页 公尺 公分 厘米 毫米 米 公斤 千克 克 岁 天 周 个月""".split(),
+    页 公尺 公分 厘米 毫米 米 公斤 千克 克 岁 天 周 个月 平方米 平方公尺 平方公分 平方厘米 立方米 公顷""".split(),
     key=len, reverse=True,
 )
 UNIT_PATTERN = "|".join(re.escape(u) for u in UNITS)
@@ -30,6 +30,10 @@ _FIGURE_END_RE = re.compile(
 # passage writes it, then its unit (after "余"/"多": "8400余个").
 _ASKED_UNIT_RE = re.compile(rf"(?:多少|几)((?:[万亿千百]{{0,2}})(?:{UNIT_PATTERN}))")
 _FIGURE_UNIT_RE = re.compile(rf"[\d.,]*\d(?:\s*[余多])?\s*((?:[万亿千百]{{0,2}})(?:{UNIT_PATTERN}))?")
+# The first figure of a range or a size ("16至20对", "39.5乘39平方公分") takes the
+# unit written after the second one.
+_RANGE_UNIT_RE = re.compile(
+    rf"[\d.,]*\d\s*(?:乘以?|×|[xX*]|至|到|~|～|-|—)\s*[\d.,]*\d(?:\s*[余多])?\s*((?:[万亿千百]{{0,2}})(?:{UNIT_PATTERN}))")
 
 
 def asked_unit(question: str) -> str | None:
@@ -48,6 +52,8 @@ def unit_agrees(quote: str, span: tuple[int, int], unit: str) -> bool:
 def written_in(norm: str, start: int, unit: str) -> bool:
     """`unit_agrees` on text already normalised: the figure at `start`."""
     m = _FIGURE_UNIT_RE.match(norm, start)
+    if m is not None and not m.group(1):
+        m = _RANGE_UNIT_RE.match(norm, start)
     if m is None or not m.group(1):
         return True
     written = m.group(1)
