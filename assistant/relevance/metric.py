@@ -30,7 +30,7 @@ _FIGURE_END_RE = re.compile(
 # passage writes it, then its unit (after "余"/"多": "8400余个").
 _ASKED_UNIT_RE = re.compile(rf"(?:多少|几)((?:[万亿千百]{{0,2}})(?:{UNIT_PATTERN}))")
 _FIGURE_UNIT_RE = re.compile(rf"[\d.,]*\d(?:\s*[余多])?\s*((?:[万亿千百]{{0,2}})(?:{UNIT_PATTERN}))?")
-# The first figure of a range or a size ("16至20对", "39.5乘39平方公分") takes the
+# The first figure of a range or a size ("10至20万人", "39.5乘39平方公分") takes the
 # unit written after the second one.
 _RANGE_UNIT_RE = re.compile(
     rf"[\d.,]*\d\s*(?:乘以?|×|[xX*]|至|到|~|～|-|—)\s*[\d.,]*\d(?:\s*[余多])?\s*((?:[万亿千百]{{0,2}})(?:{UNIT_PATTERN}))")
