@@ -37,6 +37,14 @@ def to_traditional(text: str) -> str:
     return _converter("s2t").convert(text) if text else text
 
 
+def is_traditional(text: str) -> bool:
+    """Written in Traditional characters: converting to Simplified changes more of
+    it than converting to Traditional does."""
+    to_s = sum(a != b for a, b in zip(text, to_simplified(text)))
+    to_t = sum(a != b for a, b in zip(text, to_traditional(text)))
+    return to_s > to_t
+
+
 def normalize(text: str) -> str:
     """Full-width -> half-width (NFKC), lower case, Traditional -> Simplified."""
     return to_simplified(unicodedata.normalize("NFKC", text).lower())

@@ -442,6 +442,22 @@ def test_a_sentence_copied_with_small_changes_is_shown_in_the_passages_words(wri
     assert verbatim("1361整体构架", framework, (0, len(framework))) == "1361整体构架"
 
 
+def test_a_sentence_answer_is_shown_in_the_questions_script():
+    """The 1.5B model writes Simplified whatever it reads; a reader asking in
+    Traditional gets the sentence in Traditional, its figures untouched."""
+    from assistant.answerers.base import Draft
+    from assistant.answerers.grounded import ground
+    from assistant.textnorm import is_traditional
+
+    hits = [_hit("尼高·高華是英格蘭足球運動員，因為傷病錯過了1998年世界盃，後來轉會。", doc_id="nico")]
+    written = Draft("尼高·高华因为伤病而错过了1998年世界杯。")
+    traditional = ground(written, analyze("尼高·高華為什麼錯過了1998年世界盃？"), hits)
+    assert traditional.unsupported is None and traditional.text.endswith("[1]。")
+    assert is_traditional(traditional.text) and "1998" in traditional.text
+    simplified = ground(written, analyze("尼高·高华为什么错过了1998年世界杯？"), hits)
+    assert simplified.text == "尼高·高华因为伤病而错过了1998年世界杯[1]。"
+
+
 # Figure questions worded away from the report: the relevance gate finds no
 # clause naming the figure asked ("上网人数" where the report says "网民规模"),
 # so the model reads, and its figure is held to the passages' own wording.

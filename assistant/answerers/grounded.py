@@ -22,7 +22,7 @@ from ..question import QuestionInfo
 from ..relevance.directives import is_directive
 from ..relevance.evidence import PERCENT_VALUE_RE, sentence_units
 from ..relevance.metric import asked_unit, figure_in, metric_phrase, names_other_metric, unit_agrees
-from ..textnorm import normalize
+from ..textnorm import is_traditional, normalize, to_traditional
 from .attribution import REASONS, attribute, in_scope, reason_text, split_items, strip_markers
 from .base import NOT_FOUND, Draft, restates, says_not_found
 from .enumeration import enumeration
@@ -113,7 +113,10 @@ def _prose(raw: str, draft: Draft, info: QuestionInfo, passages: list, weight) -
         first = lead if direct_lost else (result.dropped[0] if result.dropped else None)
         reason = reason_text(first, info.english) if first else UNSUPPORTED["en" if info.english else "zh"]
         return Draft(raw, stopped=draft.stopped, unsupported=reason, dropped=dropped)
-    text = _with_english_figures(result.text) if info.english else result.text
+    if info.english:
+        text = _with_english_figures(result.text)
+    else:  # the 1.5B model writes Simplified whatever it reads: a "為什麼" gets a Traditional answer
+        text = to_traditional(result.text) if is_traditional(info.text) else result.text
     return Draft(text, spans=result.spans, stopped=draft.stopped, dropped=dropped)
 
 
