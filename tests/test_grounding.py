@@ -128,6 +128,9 @@ def test_another_places_figure_is_refused_for_an_english_question(scripted):
     ("2024年四川省软件业务收入是多少？", "6060.0亿元", "6060.0亿元"),  # "其中软件业务收入6060.0亿元"
     ("“十四五”期间重庆千兆宽带用户数增长到了多少？", "422万户", "422万户"),  # "从4.5万户增长至422万户"
     ("重庆“满天星”行动计划累计发布了多少项应用场景？", "128批3206项", "3206项"),  # the figure in the unit asked
+    # the report's word for the question's ("脆李果园" for "李子园…果园", "带动投资" for "拉动…投资")
+    ("巫山县那个李子园数字化项目汇集了多少亩果园的数据？", "22.31", "22.31万亩"),
+    ("2024年四川支持的重点数字化转型项目一共拉动了多少投资？", "568", "568亿元"),
 ])
 def test_a_right_figure_is_not_refused_as_another_metrics(scripted, question, written, shown):
     """A verb or filler before the metric ("实现", "其中") or a figure before it

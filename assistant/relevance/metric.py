@@ -158,10 +158,14 @@ def modifier_factor(focus: str, clause_norm: str, info: QuestionInfo) -> float:
     the metric it holds ("电信业务收入(亿元)")."""
     question = normalize(info.text)
     starts = [m.start() for m in re.finditer(re.escape(focus), clause_norm)] or [clause_norm.find(focus)]
-    return max(_mention_factor(clause_norm, pos, info.terms, question) for pos in starts)
+    # The characters of the question's other words: "脆李" before "果园" is the
+    # report's word for the question's "李子园", "免打扰" for its "骚扰".
+    worded = {c for t in info.terms if t != focus and len(t) >= 2 and t not in SOFT_TERMS | GRAMMAR_WORDS
+              for c in t} - set(focus)
+    return max(_mention_factor(clause_norm, pos, info.terms, question, worded) for pos in starts)
 
 
-def _mention_factor(clause_norm: str, pos: int, terms: list[str], question: str) -> float:
+def _mention_factor(clause_norm: str, pos: int, terms: list[str], question: str, worded: set[str]) -> float:
     # Walk left over the question's own words ("网络" in "网络零售额").
     moved, walked = True, False
     while moved:
@@ -180,7 +184,8 @@ def _mention_factor(clause_norm: str, pos: int, terms: list[str], question: str)
         return 1.0  # ...nor does a figure ("从4.5万户增长至…": no qualifier at all)
     if before in DETERMINERS:  # "14所各类高等院校": which of them, not another kind
         return 1.0
-    if re.fullmatch(f"[{CJK}]{{2}}", before) and before not in question and before[-1] not in LINKING_CHARS:
+    if (re.fullmatch(f"[{CJK}]{{2}}", before) and before not in question and before[-1] not in LINKING_CHARS
+            and not worded & set(before)):
         return 0.5
     return 1.0
 
