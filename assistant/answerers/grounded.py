@@ -248,9 +248,6 @@ def _sentence_text(chunk, found) -> str:
     return f"{chunk.section_path} {chunk.quote[found.sentence[0]:found.sentence[1]]}"
 
 
-
-
-
 def _clause(chunk, span: tuple[int, int], sentence: tuple[int, int]) -> str:
     """The clause holding the answer (a table row whole)."""
     if chunk.kind == "table_row":

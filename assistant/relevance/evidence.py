@@ -218,6 +218,8 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
     pattern = RANK_RE if info.kind == "rank" else VALUE_RE
     before = value_precedes(info, focus)
     unit = asked_unit(info.text) if info.kind == "quantity" else None
+    asks_rate = bool(_PERCENT_HINT.search(normalize(info.text)))
+    counter = _ordinal_counter(info) if info.kind == "rank" else None
     # The value next to what is counted (the focus term, else the last question
     # term) in the sentence, preferring the matched clause. Matching runs on the
     # normalised text so Traditional units (萬臺) read like Simplified ones.
@@ -248,7 +250,7 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
                 continue
             distance = min(gaps)
             percent = "%" in text or "百分点" in text
-            if info.kind == "quantity" and percent != bool(_PERCENT_HINT.search(normalize(info.text))):
+            if info.kind == "quantity" and percent != asks_rate:
                 distance += 40  # asked for a rate but this is a count, or the reverse
             if unit and not written_in(qn, m.start(), unit):  # qn is normalised once per question
                 # Another unit than asked ("惠及多少人": "3119.54亿元", "3973.52万人"): a
@@ -261,7 +263,7 @@ def _attach_value(info: QuestionInfo, ev: Evidence, qn: str, weights: dict[str, 
                 best = (distance, m.start(), m.end())
         if best:
             end = best[2]
-            if info.kind == "rank" and end < hi and qn[end] == _ordinal_counter(info):
+            if counter and end < hi and qn[end] == counter:
                 end += 1  # "第几届": "第十三届", as the passage writes it
             ev.value = ev.quote[best[1] : end]
             ev.value_span = (best[1], end)

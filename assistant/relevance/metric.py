@@ -64,7 +64,7 @@ def figure_in(quote: str, span: tuple[int, int], unit: str) -> tuple[int, int] |
     """The span of the figure inside `span` written with `unit`, if any."""
     text = normalize(quote)
     for m in _FIGURE_UNIT_RE.finditer(text, span[0], span[1]):
-        if m.group(1) and unit_agrees(quote, (m.start(), m.end()), unit):
+        if m.group(1) and written_in(text, m.start(), unit):
             return m.start(), m.end()
     return None
 
@@ -160,8 +160,7 @@ def modifier_factor(focus: str, clause_norm: str, info: QuestionInfo) -> float:
     starts = [m.start() for m in re.finditer(re.escape(focus), clause_norm)] or [clause_norm.find(focus)]
     # The characters of the question's other words: "脆李" before "果园" is the
     # report's word for the question's "李子园", "免打扰" for its "骚扰".
-    worded = {c for t in info.terms if t != focus and len(t) >= 2 and t not in SOFT_TERMS | GRAMMAR_WORDS
-              for c in t} - set(focus)
+    worded = {c for t in info.terms if t != focus and len(t) >= 2 and t not in GRAMMAR_WORDS for c in t} - set(focus)
     return max(_mention_factor(clause_norm, pos, info.terms, question, worded) for pos in starts)
 
 
